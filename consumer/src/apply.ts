@@ -1,0 +1,70 @@
+import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
+import type { TallyCounters } from "./counters.ts";
+import type { VoteLog } from "./vote-log.ts";
+
+export interface BatchMessage {
+  offset: string;
+  value: Buffer | null;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: readonly BatchMessage[];
+}
+
+export interface ApplyResult {
+  /** Votes newly counted by this call. */
+  counted: number;
+  /** Messages at or below the applied offset: already counted before. */
+  skipped: number;
+  /** Messages that are not a valid vote; logged and passed over. */
+  invalid: number;
+}
+
+export interface ApplyDeps {
+  log: VoteLog;
+  counters: TallyCounters;
+  logger: Logger;
+}
+
+function decode(message: BatchMessage, logger: Logger): Vote | null {
+  try {
+    const parsed = VoteSchema.safeParse(JSON.parse(message.value?.toString() ?? "null"));
+    if (parsed.success) return parsed.data;
+    logger.error({ offset: message.offset, problems: parsed.error.issues }, "skipping a message that is not a valid vote");
+  } catch {
+    logger.error({ offset: message.offset }, "skipping a message that is not JSON");
+  }
+  return null;
+}
+
+/**
+ * Stores and counts one partition's batch exactly once, however often it is delivered:
+ * messages at or below the partition's applied offset are skipped, the rest are written to
+ * MongoDB (idempotent by `_id`), then counted in Redis together with the new offset by a
+ * compare-and-set script. If the offset moved meanwhile (another consumer got there first),
+ * the batch is re-filtered against the new offset and tried again.
+ */
+export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promise<ApplyResult> {
+  const last = batch.messages.at(-1);
+  if (!last) return { counted: 0, skipped: 0, invalid: 0 };
+  for (;;) {
+    const applied = await deps.counters.appliedOffset(batch.topic, batch.partition);
+    const appliedOffset = BigInt(applied);
+    const fresh = batch.messages.filter((message) => BigInt(message.offset) > appliedOffset);
+    const skipped = batch.messages.length - fresh.length;
+    if (fresh.length === 0) return { counted: 0, skipped, invalid: 0 };
+    const votes: Vote[] = [];
+    for (const message of fresh) {
+      const vote = decode(message, deps.logger);
+      if (vote) votes.push(vote);
+    }
+    await deps.log.insert(votes);
+    const delta = addVotes(emptyDelta(), votes);
+    if (await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta)) {
+      return { counted: votes.length, skipped, invalid: fresh.length - votes.length };
+    }
+    deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
+  }
+}

@@ -1,0 +1,106 @@
+import type { Logger } from "@marimba/shared";
+import type { Consumer, Kafka } from "kafkajs";
+import { type ApplyDeps, type ApplyResult, applyBatch } from "./apply.ts";
+
+export const CONSUMER_GROUP = "marimba-consumer";
+
+export interface ConsumerObserver {
+  applied?(partition: number, result: ApplyResult, seconds: number): void;
+  failed?(partition: number): void;
+}
+
+export interface VoteConsumerOptions {
+  topic: string;
+  /** Partitions of this replica worked on at once. */
+  concurrency: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads the votes topic in batches and applies each partition's batch exactly once.
+ * A batch that cannot be stored (MongoDB or Redis away) is retried with backoff while
+ * heartbeating, and its offset is neither resolved nor committed until it is applied.
+ */
+export class VoteConsumer {
+  private readonly consumer: Consumer;
+  private joined = false;
+  private lastApplyFailed = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: VoteConsumerOptions,
+    private readonly deps: ApplyDeps,
+    private readonly logger: Logger,
+    private readonly observer: ConsumerObserver = {},
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: CONSUMER_GROUP,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      logger.info({ assigned: payload.memberAssignment }, "joined the consumer group");
+    });
+    for (const event of [CRASH, DISCONNECT, STOP]) this.consumer.on(event, () => (this.joined = false));
+  }
+
+  /** Ready: a member of the group, and the last batch was stored. */
+  get ready(): boolean {
+    return this.joined && !this.lastApplyFailed;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        if (batch.isEmpty()) return;
+        const started = performance.now();
+        const result = await this.applyWithRetry(
+          { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+          heartbeat,
+          () => isRunning() && !isStale(),
+        );
+        if (!result) return; // partition lost or shutting down: the next owner re-reads it
+        this.observer.applied?.(batch.partition, result, (performance.now() - started) / 1000);
+        resolveOffset(batch.lastOffset());
+        await commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  private async applyWithRetry(
+    batch: Parameters<typeof applyBatch>[1],
+    heartbeat: () => Promise<void>,
+    stillOwned: () => boolean,
+  ): Promise<ApplyResult | null> {
+    for (let attempt = 0; stillOwned(); attempt++) {
+      try {
+        const result = await applyBatch(this.deps, batch);
+        this.lastApplyFailed = false;
+        return result;
+      } catch (error) {
+        this.lastApplyFailed = true;
+        this.observer.failed?.(batch.partition);
+        const wait = Math.min(250 * 2 ** attempt, 5000);
+        this.logger.error({ err: error, partition: batch.partition, retryInMs: wait }, "could not store a batch; retrying");
+        await sleep(wait);
+        await heartbeat();
+      }
+    }
+    return null;
+  }
+
+  /** Stops fetching, lets the batch in hand finish and commit, and leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,60 @@
+import {
+  createKafka,
+  createLogger,
+  createMongo,
+  createRedis,
+  createRegistry,
+  env,
+  LOCAL_DEFAULTS,
+  loadConfig,
+  runService,
+} from "@marimba/shared";
+import { createProbeApp } from "./app.ts";
+import { VoteConsumer } from "./consumer.ts";
+import { TallyCounters } from "./counters.ts";
+import { consumerMetrics } from "./metrics.ts";
+import { VoteLog } from "./vote-log.ts";
+
+const logger = createLogger("consumer");
+
+await runService(logger, async () => {
+  const config = loadConfig({
+    PORT: env.port(9101),
+    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
+    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    MONGO_URL: env.url(LOCAL_DEFAULTS.MONGO_URL),
+    MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
+    REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
+    CONSUMER_CONCURRENCY: env.positiveInt(3),
+    HOST: env.text("127.0.0.1"),
+  });
+  const registry = createRegistry("consumer");
+  const mongo = createMongo(config.MONGO_URL);
+  const redis = createRedis(config.REDIS_URL);
+  const log = new VoteLog(mongo.db(config.MONGO_DB));
+  const counters = new TallyCounters(redis);
+  const consumer = new VoteConsumer(
+    createKafka("marimba-consumer", config.KAFKA_BROKERS, logger),
+    { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY },
+    { log, counters, logger },
+    logger,
+    consumerMetrics(registry),
+  );
+  const server = createProbeApp(registry, {
+    kafka: () => consumer.ready,
+    mongo: () => log.ping(),
+    redis: () => counters.ping(),
+  }).listen({ hostname: config.HOST, port: config.PORT });
+
+  await log.ensureIndexes();
+  await consumer.start();
+  logger.info({ port: config.PORT, topic: config.KAFKA_TOPIC }, "consuming votes");
+  return {
+    async stop() {
+      await consumer.stop();
+      await server.stop();
+      await mongo.close();
+      redis.disconnect();
+    },
+  };
+});

@@ -1,0 +1,39 @@
+import type { Registry } from "@marimba/shared";
+import { Counter, Histogram } from "prom-client";
+import type { ConsumerObserver } from "./consumer.ts";
+
+export function consumerMetrics(registry: Registry): ConsumerObserver {
+  const counted = new Counter({ name: "marimba_votes_counted_total", help: "Votes stored and counted", registers: [registry] });
+  const skipped = new Counter({
+    name: "marimba_votes_redelivered_total",
+    help: "Messages delivered again after they were counted, and skipped",
+    registers: [registry],
+  });
+  const invalid = new Counter({
+    name: "marimba_messages_invalid_total",
+    help: "Messages that are not a valid vote",
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: "marimba_batch_failures_total",
+    help: "Attempts to store a batch that failed and were retried",
+    registers: [registry],
+  });
+  const seconds = new Histogram({
+    name: "marimba_batch_apply_seconds",
+    help: "Time to store and count one partition's batch",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    applied(_partition, result, took) {
+      counted.inc(result.counted);
+      skipped.inc(result.skipped);
+      invalid.inc(result.invalid);
+      seconds.observe(took);
+    },
+    failed() {
+      failures.inc();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Vote } from "./vote.ts";
+
+/** The Redis keys Grafana and the dashboard read; the consumer writes exactly these. */
+export const tallyKeys = {
+  total: "marimba:votes:total",
+  band: "marimba:votes:band",
+  album: "marimba:votes:album",
+  rank: "marimba:votes:rank",
+  route: "marimba:votes:route",
+} as const;
+
+/** The hash field names of `marimba:votes:*`, by counter. */
+export type TallyHash = Exclude<keyof typeof tallyKeys, "total">;
+export const TALLY_HASHES: readonly TallyHash[] = ["band", "album", "rank", "route"];
+
+/** Hash partition → last offset applied to the counters, for one topic. */
+export function appliedOffsetsKey(topic: string): string {
+  return `marimba:offsets:${topic}`;
+}
+
+/** Field of `marimba:votes:album`: albums are counted per band and year. */
+export function albumField(vote: Pick<Vote, "name" | "album" | "year">): string {
+  return `${vote.name} — ${vote.album} (${vote.year})`;
+}
+
+/** The MongoDB collection holding one document per vote. */
+export const VOTES_COLLECTION = "votes";

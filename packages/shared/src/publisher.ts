@@ -1,0 +1,219 @@
+import type { Kafka, Message, Producer } from "kafkajs";
+import type { Logger } from "./log.ts";
+import type { Vote } from "./vote.ts";
+
+export interface PublisherOptions {
+  topic: string;
+  /** Most votes in one Kafka produce request. */
+  maxBatchVotes: number;
+  /** How long the first vote of a batch waits for company before the batch is sent. */
+  lingerMs: number;
+  /** Most votes waiting for Kafka at once; beyond it callers are refused at once (back-pressure). */
+  maxQueuedVotes: number;
+  /** A vote not yet sent after this long is refused: a caller is never left hanging. */
+  queueTimeoutMs: number;
+}
+
+export const DEFAULT_PUBLISHER_OPTIONS: Omit<PublisherOptions, "topic"> = {
+  maxBatchVotes: 1000,
+  lingerMs: 2,
+  maxQueuedVotes: 20_000,
+  queueTimeoutMs: 5000,
+};
+
+/** Why a vote could not be made durable; edges map it to 503 (unavailable) or 429/503 (overloaded). */
+export class PublishError extends Error {
+  constructor(
+    readonly reason: "unavailable" | "overloaded" | "stopped",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PublisherObserver {
+  batchSent?(votes: number, seconds: number): void;
+  batchFailed?(votes: number): void;
+  queueDepth?(votes: number): void;
+}
+
+interface Pending {
+  messages: Message[];
+  enqueuedAt: number;
+  resolve: () => void;
+  reject: (error: PublishError) => void;
+}
+
+/**
+ * One long-lived idempotent Kafka producer per process with micro-batching: votes from
+ * many callers share one produce request (acks = all), and each caller's promise settles
+ * only when Kafka acknowledged its batch. One batch is in flight at a time, so the
+ * idempotent producer's sequence numbers stay in order and batches grow under load.
+ */
+export class VotePublisher {
+  private readonly options: PublisherOptions;
+  private queue: Pending[] = [];
+  private queuedVotes = 0;
+  private producer: Producer | null = null;
+  private connecting: Promise<Producer> | null = null;
+  private inFlight: Promise<void> | null = null;
+  private lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private healthy = false;
+  private stopped = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: Partial<PublisherOptions> & Pick<PublisherOptions, "topic">,
+    private readonly log: Logger,
+    private readonly observer: PublisherObserver = {},
+  ) {
+    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.sweepTimer = setInterval(() => this.expireWaiting(), Math.min(250, this.options.queueTimeoutMs));
+    this.sweepTimer.unref?.();
+  }
+
+  /** Connects the producer; failure is logged, not thrown: the publisher reconnects on demand. */
+  async start(): Promise<void> {
+    try {
+      await this.connectedProducer();
+    } catch (error) {
+      this.log.warn({ err: error }, "Kafka is not reachable yet; will retry on the first vote");
+    }
+  }
+
+  /** True while the last attempt to reach Kafka succeeded. */
+  get ready(): boolean {
+    return this.healthy && !this.stopped;
+  }
+
+  /** Resolves once every vote is acknowledged by Kafka; rejects with a PublishError otherwise. */
+  publish(votes: readonly Vote[]): Promise<void> {
+    if (this.stopped) return Promise.reject(new PublishError("stopped", "the service is shutting down"));
+    if (this.queuedVotes + votes.length > this.options.maxQueuedVotes) {
+      return Promise.reject(new PublishError("overloaded", "too many votes are waiting for Kafka; retry shortly"));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const messages = votes.map((vote) => ({ key: vote.id, value: JSON.stringify(vote) }));
+      this.queue.push({ messages, enqueuedAt: performance.now(), resolve, reject });
+      this.queuedVotes += votes.length;
+      this.observer.queueDepth?.(this.queuedVotes);
+      this.schedule();
+    });
+  }
+
+  /** Sends what is queued, waits for it, and disconnects. New votes are refused from now on. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    while (this.queue.length > 0 || this.inFlight) {
+      if (this.inFlight) await this.inFlight;
+      else await this.flush();
+    }
+    await this.producer?.disconnect().catch(() => {});
+    this.producer = null;
+  }
+
+  private schedule(): void {
+    if (this.inFlight) return; // the batch in flight sends the queue when it returns
+    if (this.queuedVotes >= this.options.maxBatchVotes) {
+      void this.flush();
+    } else if (!this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => void this.flush(), this.options.lingerMs);
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let votes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as Pending;
+      if (batch.length > 0 && votes + next.messages.length > this.options.maxBatchVotes) break;
+      batch.push(next);
+      votes += next.messages.length;
+      this.queue.shift();
+    }
+    this.queuedVotes -= votes;
+    this.observer.queueDepth?.(this.queuedVotes);
+    return batch;
+  }
+
+  private flush(): Promise<void> {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    if (this.inFlight || this.queue.length === 0) return this.inFlight ?? Promise.resolve();
+    const batch = this.takeBatch();
+    this.inFlight = this.send(batch).finally(() => {
+      this.inFlight = null;
+      if (this.queue.length > 0) void this.flush();
+    });
+    return this.inFlight;
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const messages = batch.flatMap((pending) => pending.messages);
+    const started = performance.now();
+    try {
+      const producer = await this.connectedProducer();
+      await producer.send({ topic: this.options.topic, acks: -1, messages });
+      this.healthy = true;
+      this.observer.batchSent?.(messages.length, (performance.now() - started) / 1000);
+      for (const pending of batch) pending.resolve();
+    } catch (error) {
+      this.healthy = false;
+      this.observer.batchFailed?.(messages.length);
+      this.log.error({ err: error, votes: messages.length }, "a batch of votes could not be written to Kafka");
+      // A fresh producer gets a new producer id, so its sequence numbers cannot collide with
+      // those of a batch whose outcome is unknown.
+      await this.discardProducer();
+      const failure = new PublishError("unavailable", "the vote could not be written to Kafka; retry shortly");
+      for (const pending of batch) pending.reject(failure);
+    }
+  }
+
+  private expireWaiting(): void {
+    const limit = performance.now() - this.options.queueTimeoutMs;
+    if (this.queue.length === 0 || (this.queue[0] as Pending).enqueuedAt > limit) return;
+    const expired = this.queue.filter((pending) => pending.enqueuedAt <= limit);
+    this.queue = this.queue.filter((pending) => pending.enqueuedAt > limit);
+    const failure = new PublishError("unavailable", "Kafka did not accept the vote in time; retry shortly");
+    for (const pending of expired) {
+      this.queuedVotes -= pending.messages.length;
+      pending.reject(failure);
+    }
+    this.observer.queueDepth?.(this.queuedVotes);
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // Bounded so a vote is answered 503 promptly when Kafka is away; see discardProducer.
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+      try {
+        await producer.connect();
+        this.producer = producer;
+        this.healthy = true;
+        return producer;
+      } catch (error) {
+        this.healthy = false;
+        await producer.disconnect().catch(() => {});
+        throw error;
+      } finally {
+        this.connecting = null;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private async discardProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,282 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createKafka, createLogger, createMongo, createRedis, LOCAL_DEFAULTS, within } from "@marimba/shared";
+import type { Component } from "./components.ts";
+import { CACHE_DIR, dataDir, ROOT } from "./paths.ts";
+
+/** Ports of the local stack: never the defaults, so a user's own servers keep theirs. */
+export const STACK_PORTS = { kafka: 19092, kafkaController: 19093, mongo: 27018, redis: 6380 } as const;
+
+/** Partitions of the votes topic: at least the consumer HPA's maximum replicas. */
+export const TOPIC_PARTITIONS = Number(process.env.KAFKA_PARTITIONS ?? 6);
+
+const FERRETDB_VERSION = "v1.24.2";
+
+/** Addresses the services and tests use: the user's own when set, the local stack's otherwise. */
+export const stackEnv = {
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS || LOCAL_DEFAULTS.KAFKA_BROKERS,
+  KAFKA_TOPIC: process.env.KAFKA_TOPIC || LOCAL_DEFAULTS.KAFKA_TOPIC,
+  MONGO_URL: process.env.MONGO_URL || LOCAL_DEFAULTS.MONGO_URL,
+  MONGO_DB: process.env.MONGO_DB || LOCAL_DEFAULTS.MONGO_DB,
+  REDIS_URL: process.env.REDIS_URL || LOCAL_DEFAULTS.REDIS_URL,
+};
+
+export class MissingPrerequisite extends Error {}
+
+function has(command: string, ...args: string[]): string | null {
+  const result = spawnSync(command, args.length ? args : ["--version"], { encoding: "utf8" });
+  return result.status === 0 ? `${result.stdout}${result.stderr}` : null;
+}
+
+function run(what: string, command: string, args: string[], env: Record<string, string> = {}, cwd = ROOT): void {
+  console.log(`  ${what}…`);
+  const result = spawnSync(command, args, { stdio: "inherit", cwd, env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`${what} failed: '${command} ${args.join(" ")}' exited with ${result.status ?? result.signal}`);
+}
+
+const quiet = createLogger("stack");
+quiet.level = "silent";
+
+// ── Kafka ────────────────────────────────────────────────────────────────────────────────────
+
+const kafkaDir = join(ROOT, "stack", "kafka");
+
+function kafkaClasspath(): string {
+  const pom = readFileSync(join(kafkaDir, "pom.xml"));
+  const file = join(CACHE_DIR, `kafka-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}.classpath`);
+  if (!existsSync(file)) {
+    const java = has("java", "-version");
+    const major = Number(java?.match(/version "(\d+)/)?.[1] ?? 0);
+    if (major < 17)
+      throw new MissingPrerequisite("Kafka needs Java 17 or newer: install it (Debian: apt-get install openjdk-17-jre-headless)");
+    if (!has("mvn", "-v"))
+      throw new MissingPrerequisite("Kafka's jars are resolved with Maven: install it (Debian: apt-get install maven)");
+    mkdirSync(CACHE_DIR, { recursive: true });
+    run("resolving Kafka's jars from Maven Central", "mvn", [
+      "-q",
+      "-B",
+      "-f",
+      join(kafkaDir, "pom.xml"),
+      "dependency:build-classpath",
+      `-Dmdep.outputFile=${file}`,
+    ]);
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+function kafkaProperties(logDirs: string): string {
+  const { kafka, kafkaController } = STACK_PORTS;
+  return [
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.voters=1@127.0.0.1:${kafkaController}`,
+    `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
+    "controller.listener.names=CONTROLLER",
+    "inter.broker.listener.name=PLAINTEXT",
+    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    `log.dirs=${logDirs}`,
+    "num.partitions=1",
+    // Topics are created on purpose with their partitions, never by a typo in a producer.
+    "auto.create.topics.enable=false",
+    "offsets.topic.replication.factor=1",
+    "offsets.topic.num.partitions=1",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "share.coordinator.state.topic.replication.factor=1",
+    "share.coordinator.state.topic.min.isr=1",
+    "group.initial.rebalance.delay.ms=0",
+    "",
+  ].join("\n");
+}
+
+async function ensureTopic(): Promise<void> {
+  const kafka = createKafka("marimba-stack", stackEnv.KAFKA_BROKERS.split(","), quiet);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(stackEnv.KAFKA_TOPIC)) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: stackEnv.KAFKA_TOPIC, numPartitions: TOPIC_PARTITIONS, replicationFactor: 1 }],
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const kafka: Component = {
+  name: "kafka",
+  port: STACK_PORTS.kafka,
+  external: process.env.KAFKA_BROKERS,
+  readyTimeoutMs: 90_000,
+  graceMs: 20_000,
+  async prepare() {
+    const classpath = kafkaClasspath();
+    const dir = dataDir("kafka");
+    mkdirSync(dir, { recursive: true });
+    const properties = join(dir, "server.properties");
+    writeFileSync(properties, kafkaProperties(join(dir, "logs")));
+    if (!existsSync(join(dir, "logs", "meta.properties"))) {
+      const id = spawnSync("java", ["-cp", classpath, "kafka.tools.StorageTool", "random-uuid"], { encoding: "utf8" }).stdout.trim();
+      run("formatting Kafka's storage", "java", [
+        "-cp",
+        classpath,
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        id,
+        "-c",
+        properties,
+        "--ignore-formatted",
+      ]);
+    }
+  },
+  spec() {
+    const dir = dataDir("kafka");
+    return {
+      name: "kafka",
+      command: [
+        "java",
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        `-Dlog4j2.configurationFile=${join(kafkaDir, "log4j2.properties")}`,
+        "-cp",
+        kafkaClasspath(),
+        "kafka.Kafka",
+        join(dir, "server.properties"),
+      ],
+    };
+  },
+  async ready() {
+    const client = createKafka("marimba-stack", stackEnv.KAFKA_BROKERS.split(","), quiet);
+    const admin = client.admin({ retry: { retries: 0 } });
+    return within(3000, async () => {
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect();
+      }
+    });
+  },
+  afterReady: ensureTopic,
+};
+
+// ── FerretDB (MongoDB wire protocol on SQLite) ──────────────────────────────────────────────
+
+const ferretdbBinary = join(CACHE_DIR, "ferretdb", FERRETDB_VERSION, "ferretdb");
+
+/**
+ * Builds FerretDB from its module source. A plain `go install …@version` binary panics at
+ * start-up because the module zip lacks build/version/version.txt, so the source is copied
+ * out of the module cache, given that file, and built there (pure Go, no cgo).
+ */
+function buildFerretDB(): void {
+  if (!has("go", "version")) throw new MissingPrerequisite("FerretDB is built with Go 1.24 or newer: install it from https://go.dev/dl/");
+  const module = `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`;
+  console.log(`  building FerretDB ${FERRETDB_VERSION} (a few minutes, once; cached in ${CACHE_DIR})…`);
+  mkdirSync(join(CACHE_DIR, "ferretdb"), { recursive: true });
+  const download = spawnSync("go", ["mod", "download", "-json", module], { encoding: "utf8", cwd: CACHE_DIR });
+  if (download.status !== 0) throw new Error(`could not download ${module}: ${download.stderr || download.stdout}`);
+  const source = join(CACHE_DIR, "ferretdb", `src-${FERRETDB_VERSION}`);
+  rmSync(source, { recursive: true, force: true });
+  cpSync(JSON.parse(download.stdout).Dir, source, { recursive: true });
+  spawnSync("chmod", ["-R", "u+w", source]);
+  writeFileSync(join(source, "build", "version", "version.txt"), `${FERRETDB_VERSION}\n`);
+  run("compiling FerretDB", "go", ["build", "-trimpath", "-o", ferretdbBinary, "./cmd/ferretdb"], { CGO_ENABLED: "0" }, source);
+  rmSync(source, { recursive: true, force: true });
+}
+
+export const mongo: Component = {
+  name: "ferretdb",
+  port: STACK_PORTS.mongo,
+  external: process.env.MONGO_URL,
+  async prepare() {
+    if (!existsSync(ferretdbBinary)) buildFerretDB();
+    mkdirSync(join(dataDir("ferretdb"), "sqlite"), { recursive: true });
+  },
+  spec() {
+    const dir = dataDir("ferretdb");
+    return {
+      name: "ferretdb",
+      command: [
+        ferretdbBinary,
+        "--handler=sqlite",
+        `--sqlite-url=file:${join(dir, "sqlite")}/`,
+        `--listen-addr=127.0.0.1:${STACK_PORTS.mongo}`,
+        "--telemetry=disable",
+        `--state-dir=${dir}`,
+        "--debug-addr=-",
+        "--log-level=warn",
+      ],
+    };
+  },
+  async ready() {
+    const client = createMongo(stackEnv.MONGO_URL);
+    try {
+      return await within(3000, () => client.db("admin").command({ ping: 1 }));
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+// ── Redis ────────────────────────────────────────────────────────────────────────────────────
+
+export const redis: Component = {
+  name: "redis",
+  port: STACK_PORTS.redis,
+  external: process.env.REDIS_URL,
+  async prepare() {
+    if (!has("redis-server", "--version")) {
+      if (process.getuid?.() !== 0) {
+        throw new MissingPrerequisite("Redis is not installed: run 'sudo apt-get install redis-server' (or your system's package)");
+      }
+      run("installing redis-server (apt-get)", "sh", [
+        "-c",
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server",
+      ]);
+    }
+    mkdirSync(dataDir("redis"), { recursive: true });
+  },
+  spec() {
+    return {
+      name: "redis",
+      command: [
+        "redis-server",
+        "--port",
+        String(STACK_PORTS.redis),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dataDir("redis"),
+        // Counters must survive a restart as the MongoDB logs and Kafka offsets do.
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+      ],
+    };
+  },
+  async ready() {
+    const client = createRedis(stackEnv.REDIS_URL, { lazyConnect: true });
+    try {
+      return await within(2000, async () => {
+        await client.connect();
+        await client.ping();
+      });
+    } finally {
+      client.disconnect();
+    }
+  },
+};
+
+export const dependencies: Component[] = [kafka, mongo, redis];
