@@ -5,9 +5,7 @@ import { join } from "node:path";
 import { createKafka, createLogger, createMongo, createRedis, LOCAL_DEFAULTS, within } from "@marimba/shared";
 import type { Component } from "./components.ts";
 import { CACHE_DIR, dataDir, ROOT } from "./paths.ts";
-
-/** Ports of the local stack: never the defaults, so a user's own servers keep theirs. */
-export const STACK_PORTS = { kafka: 19092, kafkaController: 19093, mongo: 27018, redis: 6380 } as const;
+import { ports } from "./ports.ts";
 
 /** Partitions of the votes topic: at least the consumer HPA's maximum replicas. */
 export const TOPIC_PARTITIONS = Number(process.env.KAFKA_PARTITIONS ?? 6);
@@ -16,11 +14,11 @@ const FERRETDB_VERSION = "v1.24.2";
 
 /** Addresses the services and tests use: the user's own when set, the local stack's otherwise. */
 export const stackEnv = {
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS || LOCAL_DEFAULTS.KAFKA_BROKERS,
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS || `127.0.0.1:${ports.kafka}`,
   KAFKA_TOPIC: process.env.KAFKA_TOPIC || LOCAL_DEFAULTS.KAFKA_TOPIC,
-  MONGO_URL: process.env.MONGO_URL || LOCAL_DEFAULTS.MONGO_URL,
+  MONGO_URL: process.env.MONGO_URL || `mongodb://127.0.0.1:${ports.mongo}`,
   MONGO_DB: process.env.MONGO_DB || LOCAL_DEFAULTS.MONGO_DB,
-  REDIS_URL: process.env.REDIS_URL || LOCAL_DEFAULTS.REDIS_URL,
+  REDIS_URL: process.env.REDIS_URL || `redis://127.0.0.1:${ports.redis}`,
 };
 
 export class MissingPrerequisite extends Error {}
@@ -67,7 +65,7 @@ function kafkaClasspath(): string {
 }
 
 function kafkaProperties(logDirs: string): string {
-  const { kafka, kafkaController } = STACK_PORTS;
+  const { kafka, kafkaController } = ports;
   return [
     "process.roles=broker,controller",
     "node.id=1",
@@ -111,7 +109,7 @@ async function ensureTopic(): Promise<void> {
 
 export const kafka: Component = {
   name: "kafka",
-  port: STACK_PORTS.kafka,
+  port: ports.kafka,
   external: process.env.KAFKA_BROKERS,
   readyTimeoutMs: 90_000,
   graceMs: 20_000,
@@ -197,7 +195,7 @@ function buildFerretDB(): void {
 
 export const mongo: Component = {
   name: "ferretdb",
-  port: STACK_PORTS.mongo,
+  port: ports.mongo,
   external: process.env.MONGO_URL,
   async prepare() {
     if (!existsSync(ferretdbBinary)) buildFerretDB();
@@ -211,7 +209,7 @@ export const mongo: Component = {
         ferretdbBinary,
         "--handler=sqlite",
         `--sqlite-url=file:${join(dir, "sqlite")}/`,
-        `--listen-addr=127.0.0.1:${STACK_PORTS.mongo}`,
+        `--listen-addr=127.0.0.1:${ports.mongo}`,
         "--telemetry=disable",
         `--state-dir=${dir}`,
         "--debug-addr=-",
@@ -233,7 +231,7 @@ export const mongo: Component = {
 
 export const redis: Component = {
   name: "redis",
-  port: STACK_PORTS.redis,
+  port: ports.redis,
   external: process.env.REDIS_URL,
   async prepare() {
     if (!has("redis-server", "--version")) {
@@ -253,7 +251,7 @@ export const redis: Component = {
       command: [
         "redis-server",
         "--port",
-        String(STACK_PORTS.redis),
+        String(ports.redis),
         "--bind",
         "127.0.0.1",
         "--dir",
