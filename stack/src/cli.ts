@@ -8,6 +8,7 @@ import { ROOT } from "./paths.ts";
 import { runningPid, sleep, waitFor } from "./processes.ts";
 import { demoRoutes } from "./routes.ts";
 import { services, urls } from "./services.ts";
+import { summarize } from "./summary.ts";
 import { formatTallies, readTallies } from "./tallies.ts";
 
 const everything: Component[] = [...dependencies, ...services];
@@ -97,17 +98,11 @@ function runBun(args: string[], extraEnv: Record<string, string> = {}): Promise<
   });
 }
 
-/** `bun test` ends with " N pass" and " N fail" lines; CI reads "N passed, N failed". */
-export function summarize(output: string): { passed: number; failed: number } {
-  const count = (word: string) => Number(output.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
-  return { passed: count("pass"), failed: count("fail") };
-}
-
 async function test(args: string[]): Promise<number> {
   const started = await up();
   let result: { code: number; output: string } = { code: 1, output: "" };
   try {
-    result = await runBun(["test", ...args], { MARIMBA_STACK: "1" });
+    result = await runBun(["test", "--timeout", "60000", ...args], { MARIMBA_STACK: "1" });
   } finally {
     await down(started);
   }

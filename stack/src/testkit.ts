@@ -19,6 +19,7 @@ silent.level = "silent";
 
 export interface Answer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever came back and checks it with expect()
   body: any;
   headers: Headers;
 }

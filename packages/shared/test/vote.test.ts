@@ -1,0 +1,114 @@
+import { describe, expect, test } from "bun:test";
+import { acceptVote, MAX_BULK_VOTES, parseAcceptedVotes, parseVoteBody } from "../src/vote.ts";
+
+const vote = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1" };
+
+function problems(body: unknown) {
+  const parsed = parseVoteBody(body);
+  if (parsed.ok) throw new Error("expected the body to be refused");
+  return parsed.problems;
+}
+
+describe("the wire vote", () => {
+  test("a vote in the old clients' format is accepted as is", () => {
+    expect(parseVoteBody(vote)).toEqual({ ok: true, value: { votes: [vote], bulk: false } });
+  });
+
+  test("integer year and rank are turned into strings, and whitespace is trimmed", () => {
+    const parsed = parseVoteBody({ name: "  Alux Nahual ", album: "Alux Nahual\t", year: 1980, rank: 2 });
+    expect(parsed).toEqual({ ok: true, value: { votes: [{ ...vote, rank: "2" }], bulk: false } });
+  });
+
+  test("each missing field is named", () => {
+    expect(problems({})).toEqual([
+      { field: "name", message: "is required" },
+      { field: "album", message: "is required" },
+      { field: "year", message: "is required" },
+      { field: "rank", message: "is required" },
+    ]);
+  });
+
+  test("an unknown field is refused by name", () => {
+    expect(problems({ ...vote, votes: 100 })).toEqual([{ field: "votes", message: "unknown field" }]);
+  });
+
+  test("wrong types are named with what was expected", () => {
+    expect(problems({ ...vote, name: 5, year: 19.8, rank: null })).toEqual([
+      { field: "name", message: "must be a string" },
+      { field: "year", message: "must be a string or an integer" },
+      { field: "rank", message: "must be a string or an integer" },
+    ]);
+  });
+
+  test("a NoSQL operator object in a field is refused, never passed on", () => {
+    expect(problems({ ...vote, name: { $gt: "" } })).toEqual([{ field: "name", message: "must be a string" }]);
+  });
+
+  test("limits: names 1–120 characters, year four digits, rank 1–16 characters", () => {
+    expect(problems({ ...vote, name: "   ", album: "x".repeat(121), year: "80", rank: "12345678901234567" })).toEqual([
+      { field: "name", message: "must not be empty" },
+      { field: "album", message: "must be at most 120 characters" },
+      { field: "year", message: 'must be four digits, e.g. "1980"' },
+      { field: "rank", message: "must be 1 to 16 characters" },
+    ]);
+  });
+
+  test("120 characters are counted as characters, not UTF-16 units", () => {
+    expect(parseVoteBody({ ...vote, album: "🎶".repeat(120) }).ok).toBe(true);
+  });
+
+  test("control characters and broken Unicode are refused", () => {
+    expect(problems({ ...vote, name: "Alux\u0000Nahual" })[0]?.field).toBe("name");
+    expect(problems({ ...vote, album: "bad \ud800 surrogate" })[0]?.message).toContain("control characters or broken Unicode");
+  });
+
+  test("a body that is not an object is named as such", () => {
+    expect(problems("a vote")).toEqual([{ field: "(body)", message: "must be a JSON object" }]);
+    expect(problems(null)).toEqual([{ field: "(body)", message: "must be a JSON object" }]);
+  });
+});
+
+describe("bulk votes", () => {
+  test("an array of votes is accepted and marked as bulk", () => {
+    const parsed = parseVoteBody([vote, { ...vote, rank: 2 }]);
+    expect(parsed.ok && parsed.value.bulk).toBe(true);
+    expect(parsed.ok && parsed.value.votes.length).toBe(2);
+  });
+
+  test(`more than ${MAX_BULK_VOTES} votes are refused whole`, () => {
+    expect(problems(Array.from({ length: MAX_BULK_VOTES + 1 }, () => vote))[0]?.message).toContain("at most 500");
+  });
+
+  test("an empty array is refused", () => {
+    expect(problems([])[0]?.message).toBe("must hold at least one vote");
+  });
+
+  test("one bad element refuses the whole request, naming its index", () => {
+    expect(problems([vote, vote, { ...vote, year: "nineteen" }])).toEqual([
+      { field: "[2].year", message: 'must be four digits, e.g. "1980"' },
+    ]);
+  });
+});
+
+describe("accepted votes", () => {
+  test("an accepted vote carries a UUID v7 id, its route and acceptance time", () => {
+    const now = new Date("2026-11-28T10:00:00.000Z");
+    const accepted = acceptVote(vote, "http", now);
+    expect(accepted.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(accepted).toMatchObject({ ...vote, route: "http", acceptedAt: "2026-11-28T10:00:00.000Z" });
+    expect(parseAcceptedVotes([accepted]).ok).toBe(true);
+  });
+
+  test("ids sort in acceptance order", () => {
+    const first = acceptVote(vote, "grpc", new Date(1_000_000));
+    const second = acceptVote(vote, "grpc", new Date(2_000_000));
+    expect(first.id < second.id).toBe(true);
+  });
+
+  test("the internal hop refuses votes without an id or with an unknown route", () => {
+    const accepted = acceptVote(vote, "http");
+    expect(parseAcceptedVotes([{ ...accepted, route: "ftp" }]).ok).toBe(false);
+    const { id: _id, ...withoutId } = accepted;
+    expect(parseAcceptedVotes([withoutId]).ok).toBe(false);
+  });
+});
