@@ -1,0 +1,44 @@
+// Walks a Grafana dashboard's panels (rows included) and judges their Redis queries.
+export interface Target {
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+  type?: string;
+  command?: string;
+  keyName?: string;
+}
+
+export interface Panel {
+  id?: number;
+  type: string;
+  title?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+
+export interface Dashboard {
+  panels: Panel[];
+}
+
+export function dashboardTargets(dashboard: Dashboard): { panel: Panel; target: Target }[] {
+  const walk = (panels: Panel[]): { panel: Panel; target: Target }[] =>
+    panels.flatMap((panel) => [...(panel.targets ?? []).map((target) => ({ panel, target })), ...walk(panel.panels ?? [])]);
+  return walk(dashboard.panels);
+}
+
+/** A Redis target must read one of the consumer's keys: GET for the total, HGETALL for the hashes. */
+export function problemsOfTarget(panel: Panel, target: Target, datasourceUid: string, keys: Record<string, string>): string[] {
+  const where = `panel "${panel.title ?? panel.id}" target ${target.refId ?? "?"}`;
+  const problems: string[] = [];
+  const uid = target.datasource?.uid ?? panel.datasource?.uid;
+  if (uid !== datasourceUid) problems.push(`${where}: uses data source ${uid}, not the provisioned ${datasourceUid}`);
+  if (target.type !== "command") problems.push(`${where}: is not a Redis command query`);
+  const keyName = target.keyName ?? "";
+  if (!Object.values(keys).includes(keyName)) {
+    problems.push(`${where}: reads ${keyName || "(no key)"}, which the consumer does not write`);
+    return problems;
+  }
+  const expected = keyName === keys.total ? "get" : "hgetall";
+  if (target.command !== expected) problems.push(`${where}: reads ${keyName} with ${target.command}, expected ${expected}`);
+  return problems;
+}
