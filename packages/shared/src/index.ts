@@ -1,5 +1,6 @@
 export * from "./clients.ts";
 export * from "./config.ts";
+export * from "./edge.ts";
 export * from "./http.ts";
 export * from "./keys.ts";
 export * from "./log.ts";

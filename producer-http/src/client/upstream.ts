@@ -8,7 +8,7 @@ export class VoteUpstream {
   constructor(private readonly baseUrl: string) {}
 
   /** Resolves once the server answered 202 (Kafka acknowledged); throws an HttpError to answer with otherwise. */
-  async forward(votes: readonly Vote[]): Promise<void> {
+  async forward(votes: readonly Vote[], _bulk = false): Promise<void> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}/data`, {

@@ -1,0 +1,49 @@
+import { Elysia } from "elysia";
+import { errorResponse, json, readVoteRequest } from "./http.ts";
+import { httpMetrics, type Registry } from "./metrics.ts";
+import { probes } from "./service.ts";
+import { acceptVote, type Route, type Vote } from "./vote.ts";
+
+/** Where an edge sends the votes it accepted: the server of its pair, which publishes them. */
+export interface VoteForwarder {
+  /** Resolves once Kafka has the votes; throws an HttpError to answer with otherwise. */
+  forward(votes: readonly Vote[], bulk: boolean): Promise<void>;
+  reachable(): Promise<boolean>;
+}
+
+export interface EdgeOptions {
+  route: Route;
+  /** The canonical path, then the old clients' path, kept so their load files keep working. */
+  paths: readonly [string, string];
+  upstream: VoteForwarder;
+  registry: Registry;
+}
+
+/**
+ * An edge service: validates votes, stamps each with an id and acceptance time, forwards them,
+ * and answers 202 with the receipts only once Kafka has them. Both routes' edges are this.
+ */
+export function createEdgeApp({ route, paths, upstream, registry }: EdgeOptions) {
+  const metrics = httpMetrics(registry);
+  const accept = async (request: Request, path: string): Promise<Response> => {
+    const startedAt = performance.now();
+    let response: Response;
+    try {
+      const { votes, bulk } = await readVoteRequest(request);
+      const now = new Date();
+      const accepted = votes.map((vote) => acceptVote(vote, route, now));
+      await upstream.forward(accepted, bulk);
+      const receipts = accepted.map(({ id, acceptedAt }) => ({ id, acceptedAt }));
+      response = json(202, bulk ? receipts : receipts[0]);
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    metrics.observe(path, response.status, startedAt);
+    return response;
+  };
+  const [canonical, old] = paths;
+  return new Elysia()
+    .use(probes(registry, { upstream: () => upstream.reachable() }))
+    .post(canonical, ({ request }) => accept(request, canonical), { parse: "none" })
+    .post(old, ({ request }) => accept(request, old), { parse: "none" });
+}
