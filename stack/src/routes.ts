@@ -3,5 +3,8 @@ import { urls } from "./services.ts";
 
 /** The old clients' path of every route the stack runs. */
 export function demoRoutes(): DemoRoute[] {
-  return [{ route: "http", url: `${urls.http}/rust/send_data` }];
+  return [
+    { route: "http", url: `${urls.http}/rust/send_data` },
+    { route: "grpc", url: `${urls.grpc}/grpc/insert` },
+  ];
 }

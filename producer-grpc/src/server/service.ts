@@ -1,0 +1,96 @@
+import { Metadata, type sendUnaryData, status } from "@grpc/grpc-js";
+import { type Logger, MAX_BULK_VOTES, type Vote, type VotePublisher } from "@marimba/shared";
+import { type Receipt, toTimestamp, type VoteMessage__Output, type VoteServiceHandlers } from "../contract.ts";
+import type { GrpcMetrics } from "./metrics.ts";
+import { type CallFailure, invalidArgument, publishFailureStatus, votesFromMessages } from "./votes.ts";
+
+export interface VoteServiceDeps {
+  publisher: Pick<VotePublisher, "publish">;
+  metrics: GrpcMetrics;
+  log: Logger;
+}
+
+function receiptOf(vote: Vote): Receipt {
+  return { id: vote.id, acceptedAt: toTimestamp(vote.acceptedAt) };
+}
+
+function answerFailure<T>(callback: sendUnaryData<T>, failure: CallFailure): void {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(failure.trailers)) metadata.set(key, value);
+  callback({ code: failure.code, details: failure.details, metadata }, null);
+}
+
+/**
+ * `marimba.v1.VoteService`: validates votes with the HTTP route's rules and answers OK only
+ * once Kafka acknowledged them. A stream's votes are published together, all or none.
+ */
+export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps): VoteServiceHandlers {
+  /** Validates and publishes; resolves with the receipts, or the failure to answer with. */
+  const cast = async (messages: VoteMessage__Output[], bulk: boolean): Promise<Vote[] | CallFailure> => {
+    const parsed = votesFromMessages(messages, bulk);
+    if (!parsed.ok) return invalidArgument(parsed.problems);
+    try {
+      await publisher.publish(parsed.value);
+      return parsed.value;
+    } catch (error) {
+      const failure = publishFailureStatus(error);
+      if (failure.code === status.INTERNAL) log.error({ err: error }, "publishing votes failed unexpectedly");
+      return failure;
+    }
+  };
+
+  return {
+    Cast(call, callback) {
+      const startedAt = performance.now();
+      void cast([call.request], false).then((outcome) => {
+        if (Array.isArray(outcome)) {
+          metrics.observe("Cast", status.OK, startedAt, 1);
+          callback(null, receiptOf(outcome[0] as Vote));
+        } else {
+          metrics.observe("Cast", outcome.code, startedAt, 1);
+          answerFailure(callback, outcome);
+        }
+      });
+    },
+
+    CastStream(call, callback) {
+      const startedAt = performance.now();
+      const messages: VoteMessage__Output[] = [];
+      let answered = false;
+      const fail = (failure: CallFailure) => {
+        answered = true;
+        metrics.observe("CastStream", failure.code, startedAt, messages.length);
+        answerFailure(callback, failure);
+      };
+      call.on("data", (message: VoteMessage__Output) => {
+        if (answered) return;
+        messages.push(message);
+        // Refused as soon as it is too long, so a runaway stream cannot hold the server's memory.
+        if (messages.length > MAX_BULK_VOTES) {
+          fail(
+            invalidArgument([
+              { field: "(body)", message: `holds more than ${MAX_BULK_VOTES} votes; at most ${MAX_BULK_VOTES} are accepted at once` },
+            ]),
+          );
+        }
+      });
+      call.on("end", () => {
+        if (answered) return;
+        answered = true;
+        void cast(messages, true).then((outcome) => {
+          if (Array.isArray(outcome)) {
+            metrics.observe("CastStream", status.OK, startedAt, outcome.length);
+            callback(null, { receipts: outcome.map(receiptOf) });
+          } else {
+            metrics.observe("CastStream", outcome.code, startedAt, messages.length);
+            answerFailure(callback, outcome);
+          }
+        });
+      });
+      // A caller that cancels before half-closing gets nothing published.
+      call.on("error", () => {
+        answered = true;
+      });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { status } from "@grpc/grpc-js";
+import { acceptVote, type FieldProblem, type Parsed, PublishError, parseVoteBody, Vote } from "@marimba/shared";
+import { FIELD_PROBLEMS_TRAILER, fromTimestamp, REASON_TRAILER, type VoteMessage__Output } from "../contract.ts";
+
+/** Most field problems sent back in one trailer, so a bad stream of 500 votes stays under the metadata limit. */
+const MAX_REPORTED_PROBLEMS = 50;
+
+function fieldName(index: number, field: string, bulk: boolean): string {
+  return bulk ? `[${index}].${field}` : field;
+}
+
+/** The wire fields of a message, leaving out the ones not sent, as the HTTP edge sees a JSON body. */
+function wireFields(message: VoteMessage__Output): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const key of ["name", "album", "year", "rank"] as const) {
+    const value = message[key];
+    if (value !== undefined) fields[key] = value;
+  }
+  return fields;
+}
+
+/**
+ * Validates votes received over gRPC with the HTTP route's rules and messages, and keeps the
+ * id and acceptance time the edge gave them; a caller that left them out (say, `grpcurl`) is
+ * its own edge, and its votes are stamped here.
+ */
+export function votesFromMessages(messages: readonly VoteMessage__Output[], bulk: boolean, now: Date = new Date()): Parsed<Vote[]> {
+  const parsed = parseVoteBody(bulk ? messages.map(wireFields) : wireFields(messages[0] ?? {}));
+  const problems: FieldProblem[] = parsed.ok ? [] : [...parsed.problems];
+  const votes: Vote[] = [];
+  messages.forEach((message, index) => {
+    const input = parsed.ok ? parsed.value.votes[index] : undefined;
+    let id: string | undefined;
+    if (message.id) {
+      if (Vote.shape.id.safeParse(message.id).success) id = message.id;
+      else problems.push({ field: fieldName(index, "id", bulk), message: "must be a UUID, or empty for the server to assign one" });
+    }
+    let acceptedAt: string | undefined;
+    if (message.acceptedAt) {
+      acceptedAt = fromTimestamp(message.acceptedAt) ?? undefined;
+      if (!acceptedAt) problems.push({ field: fieldName(index, "acceptedAt", bulk), message: "must be a valid timestamp" });
+    }
+    if (!input) return;
+    const stamped = acceptVote(input, "grpc", acceptedAt ? new Date(acceptedAt) : now);
+    votes.push({ ...stamped, id: id ?? stamped.id });
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: votes };
+}
+
+/** A gRPC error as grpc-js sends it: code, message, and trailers. */
+export interface CallFailure {
+  code: status;
+  details: string;
+  trailers: Record<string, string | Buffer>;
+}
+
+/** INVALID_ARGUMENT naming the fields, with every problem (up to a limit) as JSON in a trailer. */
+export function invalidArgument(problems: readonly FieldProblem[]): CallFailure {
+  const named = problems
+    .slice(0, 5)
+    .map((problem) => `${problem.field} ${problem.message}`)
+    .join("; ");
+  const more = problems.length > 5 ? `; and ${problems.length - 5} more` : "";
+  return {
+    code: status.INVALID_ARGUMENT,
+    details: `the vote does not match the schema: ${named}${more}`,
+    trailers: {
+      [REASON_TRAILER]: "invalid",
+      [FIELD_PROBLEMS_TRAILER]: Buffer.from(JSON.stringify(problems.slice(0, MAX_REPORTED_PROBLEMS))),
+    },
+  };
+}
+
+/** How the server answers a vote its publisher could not make durable. */
+export function publishFailureStatus(error: unknown): CallFailure {
+  if (error instanceof PublishError) {
+    const code = error.reason === "overloaded" ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE;
+    return { code, details: error.message, trailers: { [REASON_TRAILER]: error.reason } };
+  }
+  return { code: status.INTERNAL, details: "internal error", trailers: {} };
+}
