@@ -77,12 +77,12 @@ async function demo(): Promise<void> {
   console.log(formatTallies(await readTallies()));
 }
 
-/** Runs a Bun command with the stack's addresses, echoing its output; resolves with exit code and output. */
-function runBun(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+/** Runs a Bun command, echoing its output; resolves with exit code and output. */
+function runBun(args: string[], env: Record<string, string | undefined> = process.env): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, ...stackEnv, ...extraEnv },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -102,7 +102,9 @@ async function test(args: string[]): Promise<number> {
   const started = await up();
   let result: { code: number; output: string } = { code: 1, output: "" };
   try {
-    result = await runBun(["test", "--timeout", "60000", ...args], { MARIMBA_STACK: "1" });
+    // Tests derive the stack's addresses themselves (honouring MARIMBA_PORT_OFFSET), so they can
+    // tell the stack's own Kafka from a user's and stop and start it in fault tests.
+    result = await runBun(["test", "--timeout", "60000", ...args]);
   } finally {
     await down(started);
   }
@@ -131,7 +133,7 @@ async function start(): Promise<void> {
 
 /** Commands that belong to a part of the pipeline run that part's own script. */
 const delegated: Record<string, string> = {
-  recount: "consumer/src/recount.ts",
+  recount: "consumer/src/recount-cli.ts",
   load: "load/src/cli.ts",
   votes: "load/src/votes-cli.ts",
   bench: "load/src/bench.ts",
@@ -156,7 +158,7 @@ async function main(): Promise<number> {
       return test(args);
     default: {
       const script = delegated[command];
-      if (script && existsSync(join(ROOT, script))) return (await runBun([script, ...args])).code;
+      if (script && existsSync(join(ROOT, script))) return (await runBun([script, ...args], { ...process.env, ...stackEnv })).code;
       console.log(
         "usage: npm start | npm run up | npm run down | npm run status | npm test | npm run recount | npm run load | npm run bench",
       );
