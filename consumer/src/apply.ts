@@ -1,6 +1,6 @@
 import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
 import type { TallyCounters } from "./counters.ts";
-import type { VoteLog } from "./vote-log.ts";
+import type { PositionedVote, VoteLog } from "./vote-log.ts";
 
 export interface BatchMessage {
   offset: string;
@@ -21,6 +21,9 @@ export interface ApplyResult {
   /** Messages that are not a valid vote; logged and passed over. */
   invalid: number;
 }
+
+/** How often a batch looks again while a recount holds the counters. */
+const RECOUNT_POLL_MS = 100;
 
 export interface ApplyDeps {
   log: VoteLog;
@@ -44,7 +47,8 @@ function decode(message: BatchMessage, logger: Logger): Vote | null {
  * messages at or below the partition's applied offset are skipped, the rest are written to
  * MongoDB (idempotent by `_id`), then counted in Redis together with the new offset by a
  * compare-and-set script. If the offset moved meanwhile (another consumer got there first),
- * the batch is re-filtered against the new offset and tried again.
+ * the batch is re-filtered against the new offset and tried again; while a recount holds
+ * the counters, it waits.
  */
 export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promise<ApplyResult> {
   const last = batch.messages.at(-1);
@@ -55,16 +59,19 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
     const fresh = batch.messages.filter((message) => BigInt(message.offset) > appliedOffset);
     const skipped = batch.messages.length - fresh.length;
     if (fresh.length === 0) return { counted: 0, skipped, invalid: 0 };
-    const votes: Vote[] = [];
+    const decoded: PositionedVote[] = [];
     for (const message of fresh) {
       const vote = decode(message, deps.logger);
-      if (vote) votes.push(vote);
+      if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    await deps.log.insert(votes);
+    await deps.log.insert(decoded);
+    const votes = decoded.map(({ vote }) => vote);
     const delta = addVotes(emptyDelta(), votes);
-    if (await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta)) {
-      return { counted: votes.length, skipped, invalid: fresh.length - votes.length };
+    const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);
+    if (outcome === "applied") {
+      return { counted: votes.length, skipped, invalid: fresh.length - decoded.length };
     }
-    deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
+    if (outcome === "paused") await Bun.sleep(RECOUNT_POLL_MS);
+    else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
   }
 }

@@ -13,6 +13,8 @@ export interface VoteConsumerOptions {
   topic: string;
   /** Partitions of this replica worked on at once. */
   concurrency: number;
+  /** Most messages stored and counted in one step. */
+  sliceSize: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,8 +38,9 @@ export class VoteConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: CONSUMER_GROUP,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // A crashed replica's partitions move after this long: short, so recovery is quick.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 4 * 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
@@ -62,16 +65,20 @@ export class VoteConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.concurrency,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (batch.isEmpty()) return;
-        const started = performance.now();
-        const result = await this.applyWithRetry(
-          { topic: batch.topic, partition: batch.partition, messages: batch.messages },
-          heartbeat,
-          () => isRunning() && !isStale(),
-        );
-        if (!result) return; // partition lost or shutting down: the next owner re-reads it
-        this.observer.applied?.(batch.partition, result, (performance.now() - started) / 1000);
-        resolveOffset(batch.lastOffset());
+        // A backlog arrives as one huge batch: apply it in slices, each stored, counted and resolved.
+        for (let start = 0; start < batch.messages.length; start += this.options.sliceSize) {
+          const messages = batch.messages.slice(start, start + this.options.sliceSize);
+          const started = performance.now();
+          const result = await this.applyWithRetry(
+            { topic: batch.topic, partition: batch.partition, messages },
+            heartbeat,
+            () => isRunning() && !isStale(),
+          );
+          if (!result) return; // partition lost or shutting down: the next owner re-reads it
+          this.observer.applied?.(batch.partition, result, (performance.now() - started) / 1000);
+          resolveOffset((messages.at(-1) as { offset: string }).offset);
+          await heartbeat();
+        }
         await commitOffsetsIfNecessary();
       },
     });

@@ -4,7 +4,9 @@ import type { Redis } from "ioredis";
 // Applies a batch's deltas and its last offset in one step, only if the partition's applied
 // offset is still the one the batch was computed against (compare-and-set). A redelivered
 // batch, or a zombie consumer that lost its partition, finds the offset moved and changes nothing.
+// While a recount holds the lock key, every batch waits (-1) so the rebuilt tally is exact.
 const APPLY_SCRIPT = `
+if redis.call('EXISTS', KEYS[7]) == 1 then return -1 end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
 if current ~= ARGV[2] then return 0 end
 redis.call('INCRBY', KEYS[2], ARGV[4])
@@ -15,6 +17,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+export type ApplyOutcome = "applied" | "stale" | "paused";
+
+/** Held by a recount while it rebuilds the counters; batches wait for it to go. */
+export const RECOUNT_LOCK_KEY = "marimba:recount:lock";
+
 type ScriptedRedis = Redis & {
   applyTally(...args: (string | number)[]): Promise<number>;
 };
@@ -24,7 +31,7 @@ export class TallyCounters {
   private readonly redis: ScriptedRedis;
 
   constructor(redis: Redis) {
-    redis.defineCommand("applyTally", { numberOfKeys: 6, lua: APPLY_SCRIPT });
+    redis.defineCommand("applyTally", { numberOfKeys: 7, lua: APPLY_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -33,22 +40,26 @@ export class TallyCounters {
     return (await this.redis.hget(appliedOffsetsKey(topic), String(partition))) ?? "-1";
   }
 
-  /** Adds `delta` and moves the partition to `newOffset`; false when `expectedOffset` is stale. */
-  async apply(topic: string, partition: number, expectedOffset: string, newOffset: string, delta: TallyDelta): Promise<boolean> {
-    const applied = await this.redis.applyTally(
+  /**
+   * Adds `delta` and moves the partition to `newOffset`: "stale" when `expectedOffset` is no
+   * longer the applied offset, "paused" while a recount holds the counters.
+   */
+  async apply(topic: string, partition: number, expectedOffset: string, newOffset: string, delta: TallyDelta): Promise<ApplyOutcome> {
+    const outcome = await this.redis.applyTally(
       appliedOffsetsKey(topic),
       tallyKeys.total,
       tallyKeys.band,
       tallyKeys.album,
       tallyKeys.rank,
       tallyKeys.route,
+      RECOUNT_LOCK_KEY,
       String(partition),
       expectedOffset,
       newOffset,
       String(delta.total),
       ...deltaArguments(delta),
     );
-    return applied === 1;
+    return outcome === 1 ? "applied" : outcome === 0 ? "stale" : "paused";
   }
 
   async ping(): Promise<boolean> {

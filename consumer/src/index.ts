@@ -1,14 +1,5 @@
-import {
-  createKafka,
-  createLogger,
-  createMongo,
-  createRedis,
-  createRegistry,
-  env,
-  LOCAL_DEFAULTS,
-  loadConfig,
-  runService,
-} from "@marimba/shared";
+import { createKafka, createLogger, createRegistry, env, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { VoteConsumer } from "./consumer.ts";
 import { TallyCounters } from "./counters.ts";
@@ -26,6 +17,7 @@ await runService(logger, async () => {
     MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
     REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
     CONSUMER_CONCURRENCY: env.positiveInt(3),
+    CONSUMER_SLICE: env.positiveInt(1000),
     HOST: env.text("127.0.0.1"),
   });
   const registry = createRegistry("consumer");
@@ -35,7 +27,7 @@ await runService(logger, async () => {
   const counters = new TallyCounters(redis);
   const consumer = new VoteConsumer(
     createKafka("marimba-consumer", config.KAFKA_BROKERS, logger),
-    { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY },
+    { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
     { log, counters, logger },
     logger,
     consumerMetrics(registry),

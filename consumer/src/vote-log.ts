@@ -1,8 +1,15 @@
 import { VOTES_COLLECTION, type Vote } from "@marimba/shared";
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb";
 
+/** Where a vote sits in Kafka: recorded with it so counters can be rebuilt to the exact offset. */
+export interface KafkaPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 /** A vote as stored in MongoDB: the log every counter can be rebuilt from. */
-export interface VoteDocument {
+export interface VoteDocument extends KafkaPosition {
   _id: string;
   name: string;
   album: string;
@@ -11,6 +18,11 @@ export interface VoteDocument {
   route: Vote["route"];
   acceptedAt: Date;
   storedAt: Date;
+}
+
+export interface PositionedVote {
+  vote: Vote;
+  position: KafkaPosition;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -25,21 +37,25 @@ export class VoteLog {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ acceptedAt: -1 }, { name: "acceptedAt_desc" });
+    await this.collection.createIndex({ topic: 1, partition: 1, offset: 1 }, { name: "kafka_position" });
   }
 
-  /** Inserts every vote with one unordered bulk write; votes already stored are skipped. */
-  async insert(votes: readonly Vote[]): Promise<void> {
+  /**
+   * Inserts the votes with one unordered bulk write. A vote already stored (redelivered after a
+   * crash between MongoDB and Redis) is refused as a duplicate `_id` and skipped: its message is
+   * still counted, since its offset is above the applied one. Vote ids are unique per Kafka
+   * message: the edge assigns each once, and the idempotent producer never writes one twice.
+   */
+  async insert(votes: readonly PositionedVote[]): Promise<void> {
     if (votes.length === 0) return;
     const storedAt = new Date();
-    const documents = votes.map(({ id, acceptedAt, ...fields }) => ({
-      insertOne: { document: { _id: id, ...fields, acceptedAt: new Date(acceptedAt), storedAt } },
+    const operations = votes.map(({ vote: { id, acceptedAt, ...fields }, position }) => ({
+      insertOne: { document: { _id: id, ...fields, ...position, acceptedAt: new Date(acceptedAt), storedAt } },
     }));
     try {
-      await this.collection.bulkWrite(documents, { ordered: false });
+      await this.collection.bulkWrite(operations, { ordered: false });
     } catch (error) {
-      // Redelivery after a crash re-inserts votes already stored: expected, and harmless.
-      if (error instanceof MongoBulkWriteError && error.writeErrors && onlyDuplicates(error)) return;
-      throw error;
+      if (!onlyDuplicates(error)) throw error;
     }
   }
 
@@ -49,7 +65,8 @@ export class VoteLog {
   }
 }
 
-function onlyDuplicates(error: MongoBulkWriteError): boolean {
+function onlyDuplicates(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return false;
   const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
   return errors.length > 0 && errors.every((writeError) => writeError.code === DUPLICATE_KEY);
 }

@@ -1,15 +1,24 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { acceptVote, appliedOffsetsKey, createRedis, tallyKeys, type Vote } from "@marimba/shared";
-import { readTallies, silentLogger, stackEnv, uniqueVote, votesCollection } from "../../stack/src/testkit.ts";
+import { acceptVote, appliedOffsetsKey, tallyKeys, type Vote } from "@marimba/shared";
+import { createMongo, createRedis } from "@marimba/shared/storage";
+import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "../../stack/src/testkit.ts";
 import { applyBatch, type PartitionBatch } from "../src/apply.ts";
-import { TallyCounters } from "../src/counters.ts";
+import { RECOUNT_LOCK_KEY, TallyCounters } from "../src/counters.ts";
 import { VoteLog } from "../src/vote-log.ts";
 
-const { client, votes: collection } = votesCollection();
-const redis = createRedis(stackEnv.REDIS_URL);
-const deps = { log: new VoteLog(client.db(stackEnv.MONGO_DB)), counters: new TallyCounters(redis), logger: silentLogger };
+// A database and a Redis db of their own: these batches are not in Kafka, so they must not
+// reach the stack's counters.
+const redisUrl = `${stackEnv.REDIS_URL}/1`;
+const client = createMongo(stackEnv.MONGO_URL);
+const db = client.db("marimba_apply_test");
+const collection = new VoteLog(db).collection;
+const redis = createRedis(redisUrl);
+const deps = { log: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
+const readTallies = () => readStackTallies(redisUrl);
 
 afterAll(async () => {
+  await db.dropDatabase();
+  await redis.flushdb();
   await client.close();
   redis.disconnect();
 });
@@ -73,8 +82,10 @@ describe("applyBatch (real MongoDB and Redis)", () => {
   test("a crash after MongoDB but before Redis is repaired by redelivery without doubling documents", async () => {
     const votes = bandVotes(4);
     const name = votes[0]?.name as string;
-    await deps.log.insert(votes); // the first attempt stored the votes, then died
-    await applyBatch(deps, batchOf(votes));
+    const batch = batchOf(votes);
+    // The first attempt stored the votes, then died before counting them.
+    await deps.log.insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
+    await applyBatch(deps, batch);
     expect(await bandCount(name)).toBe(4);
     expect(await collection.countDocuments({ name })).toBe(4);
   });
@@ -94,7 +105,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
       rank: new Map(),
       route: new Map(),
     });
-    expect(refused).toBe(false);
+    expect(refused).toBe("stale");
     expect(await bandCount(name)).toBe(3);
   });
 
@@ -104,5 +115,17 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const poisoned = { ...batch, messages: [...batch.messages, { offset: "2", value: Buffer.from('{"name":"no id"}') }] };
     expect(await applyBatch(deps, poisoned)).toEqual({ counted: 2, skipped: 0, invalid: 1 });
     expect(await redis.hget(appliedOffsetsKey(batch.topic), "0")).toBe("2");
+  });
+
+  test("while a recount holds the counters, a batch waits and then counts once", async () => {
+    const votes = bandVotes(3);
+    const name = votes[0]?.name as string;
+    await redis.set(RECOUNT_LOCK_KEY, "test", "EX", 10);
+    const applying = applyBatch(deps, batchOf(votes));
+    await Bun.sleep(300);
+    expect(await bandCount(name)).toBe(0);
+    await redis.del(RECOUNT_LOCK_KEY);
+    expect((await applying).counted).toBe(3);
+    expect(await bandCount(name)).toBe(3);
   });
 });
