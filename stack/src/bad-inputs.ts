@@ -81,6 +81,126 @@ export const BAD_INPUTS: readonly BadInput[] = [
   ]),
   schemaCase("a body that is a string, not a vote", "Alux Nahual", [{ field: "(body)", message: "must be a JSON object" }]),
   schemaCase("an empty list of votes", [], [{ field: "(body)", message: "must hold at least one vote" }]),
+  // Malformed and truncated JSON, and bodies JSON cannot be.
+  ...(
+    [
+      ["truncated JSON", '{"name": "Alux Nahual", "album": "Alux'],
+      ["JSON with trailing garbage", `${JSON.stringify(vote)} trailing`],
+      ["single-quoted pseudo-JSON", "{'name': 'Alux Nahual'}"],
+      ["a form-encoded body labelled as JSON", "name=Alux+Nahual&album=Alux+Nahual&year=1980&rank=1"],
+      ["an unterminated array of votes", `[${JSON.stringify(vote)},`],
+    ] as const
+  ).map(
+    ([what, body]): BadInput => ({
+      case: what,
+      body,
+      contentType: JSON_TYPE,
+      status: 400,
+      error: /^the body is not valid JSON \(.+\)$/,
+      details: [],
+    }),
+  ),
+  // Wrong or missing content types.
+  ...["application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json", "application/jsonp"].map(
+    (type): BadInput => ({
+      case: `a vote sent as ${type}`,
+      body: JSON.stringify(vote),
+      contentType: type,
+      status: 415,
+      error: "the body must be JSON: send the header 'content-type: application/json'",
+      details: [],
+    }),
+  ),
+  {
+    case: "a body of 5 MB",
+    body: JSON.stringify(Array.from({ length: 40_000 }, () => ({ ...vote, album: "y".repeat(100) }))),
+    contentType: JSON_TYPE,
+    status: 413,
+    error: /^the body is \d+ bytes; at most 1048576 are accepted$/,
+    details: [],
+  },
+  // Bodies that are JSON but not a vote.
+  schemaCase("null", null, [{ field: "(body)", message: "must be a JSON object" }]),
+  schemaCase("a number", 42, [{ field: "(body)", message: "must be a JSON object" }]),
+  schemaCase("true", true, [{ field: "(body)", message: "must be a JSON object" }]),
+  schemaCase(
+    "an empty object",
+    {},
+    ["name", "album", "year", "rank"].map((field) => ({ field, message: "is required" })),
+  ),
+  schemaCase("a list holding a list", [[vote]], [{ field: "[0]", message: "must be a JSON object" }]),
+  schemaCase("a list with a null vote", [vote, null], [{ field: "[1]", message: "must be a JSON object" }]),
+  {
+    ...schemaCase("JSON nested 50,000 levels deep", [], [{ field: "[0]", message: "must be a JSON object" }]),
+    body: `${"[".repeat(50_000)}${"]".repeat(50_000)}`,
+  },
+  {
+    ...schemaCase("an object nested 10,000 levels deep", {}, [
+      ...["name", "album", "year", "rank"].map((field) => ({ field, message: "is required" })),
+      { field: "a", message: "unknown field" },
+    ]),
+    body: `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`,
+  },
+  // Missing, null, empty and wrongly typed fields.
+  ...(["album", "year", "rank"] as const).map((field) => {
+    const { [field]: _dropped, ...rest } = vote;
+    return schemaCase(`a vote without ${field === "album" ? "an" : "a"} ${field}`, rest, [{ field, message: "is required" }]);
+  }),
+  ...(["name", "album"] as const).map((field) =>
+    schemaCase(`a null ${field}`, { ...vote, [field]: null }, [{ field, message: "must be a string" }]),
+  ),
+  ...(["year", "rank"] as const).map((field) =>
+    schemaCase(`a null ${field}`, { ...vote, [field]: null }, [{ field, message: "must be a string or an integer" }]),
+  ),
+  schemaCase("an empty album", { ...vote, album: "" }, [{ field: "album", message: "must not be empty" }]),
+  schemaCase("an empty year", { ...vote, year: "" }, [{ field: "year", message: 'must be four digits, e.g. "1980"' }]),
+  schemaCase("an empty rank", { ...vote, rank: "" }, [{ field: "rank", message: "must be 1 to 16 characters" }]),
+  schemaCase("a year that is true", { ...vote, year: true }, [{ field: "year", message: "must be a string or an integer" }]),
+  schemaCase("a rank that is a list", { ...vote, rank: ["1"] }, [{ field: "rank", message: "must be a string or an integer" }]),
+  schemaCase("a year of five digits", { ...vote, year: 19800 }, [{ field: "year", message: 'must be four digits, e.g. "1980"' }]),
+  schemaCase("a negative year", { ...vote, year: -1980 }, [{ field: "year", message: 'must be four digits, e.g. "1980"' }]),
+  schemaCase("a year with letters", { ...vote, year: "1980a" }, [{ field: "year", message: 'must be four digits, e.g. "1980"' }]),
+  schemaCase("a name of 121 characters", { ...vote, name: "n".repeat(121) }, [
+    { field: "name", message: "must be at most 120 characters" },
+  ]),
+  schemaCase("a name of 121 emoji", { ...vote, name: "🎸".repeat(121) }, [{ field: "name", message: "must be at most 120 characters" }]),
+  // NoSQL operators and prototype keys: refused as values, never passed into a query.
+  schemaCase("a MongoDB operator as the name", { ...vote, name: { $gt: "" } }, [{ field: "name", message: "must be a string" }]),
+  schemaCase("a MongoDB operator as the album", { ...vote, album: { $ne: null } }, [{ field: "album", message: "must be a string" }]),
+  schemaCase("a regex operator as the year", { ...vote, year: { $regex: ".*" } }, [
+    { field: "year", message: "must be a string or an integer" },
+  ]),
+  schemaCase("a $where field", { ...vote, $where: "sleep(1000)" }, [{ field: "$where", message: "unknown field" }]),
+  {
+    ...schemaCase("a __proto__ field", vote, [{ field: "__proto__", message: "unknown field" }]),
+    body: `{"__proto__": {"admin": true}, ${JSON.stringify(vote).slice(1)}`,
+  },
+  schemaCase("a constructor field", { ...vote, constructor: { prototype: {} } }, [{ field: "constructor", message: "unknown field" }]),
+  // Control characters and unusual Unicode.
+  ...(
+    [
+      ["a tab inside the name", "name", "Alux\tNahual"],
+      ["a newline inside the album", "album", "Alux\nNahual"],
+      ["a DEL character in the name", "name", "Alux\u007fNahual"],
+      ["a C1 control character in the album", "album", "Alux\u0085Nahual"],
+      ["a right-to-left override in the name", "name", "Alux\u202eNahual"],
+      ["a control character in the rank", "rank", "1\u0007"],
+    ] as const
+  ).map(([what, field, value]) =>
+    schemaCase(what, { ...vote, [field]: value }, [{ field, message: "must not contain control characters or broken Unicode" }]),
+  ),
+  {
+    ...schemaCase("an unpaired surrogate in the name", vote, [
+      { field: "name", message: "must not contain control characters or broken Unicode" },
+    ]),
+    body: JSON.stringify(vote).replace('"Alux Nahual"', '"Alux \\ud800 Nahual"'),
+  },
+  // Bulk requests.
+  schemaCase(
+    "a bulk with an unknown field in its second vote",
+    [vote, { ...vote, color: "red" }],
+    [{ field: "[1].color", message: "unknown field" }],
+  ),
   schemaCase(
     "a bulk of 501 votes",
     Array.from({ length: 501 }, () => vote),

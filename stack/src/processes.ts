@@ -15,12 +15,18 @@ export interface ProcessSpec {
 export const pidFile = (name: string) => join(runDir, `${name}.pid`);
 export const logFile = (name: string) => join(logDir, `${name}.log`);
 
+/** True while the process runs; a zombie (exited, not yet reaped) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): the signal check is all there is
   }
 }
 

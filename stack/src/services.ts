@@ -39,8 +39,13 @@ export const services: Component[] = [
   service("producer-grpc-client", "producer-grpc/src/client/index.ts", ports.grpcClient, {
     UPSTREAM_ADDRESS: `127.0.0.1:${ports.grpcServer}`,
   }),
-  service("consumer", "consumer/src/index.ts", ports.consumer),
-  service("web", "web/src/server/index.ts", ports.web),
+  // Joining the group after a crash waits for the dead member's session to expire.
+  { ...service("consumer", "consumer/src/index.ts", ports.consumer), readyTimeoutMs: 60_000 },
+  {
+    ...service("web", "web/src/server/index.ts", ports.web),
+    // A fresh clone has no built page: build it (or rebuild it after a change) before serving it.
+    prepare: async () => (await import("../../web/src/build.ts")).buildPageIfStale(),
+  },
   service("ingress", "stack/src/ingress.ts", ports.ingress, {
     HTTP_ROUTE_URL: `http://127.0.0.1:${ports.httpClient}`,
     GRPC_ROUTE_URL: `http://127.0.0.1:${ports.grpcClient}`,

@@ -1,4 +1,5 @@
-import { createRedis, TALLY_HASHES, tallyKeys } from "@marimba/shared";
+import { TALLY_HASHES, tallyKeys } from "@marimba/shared";
+import { createRedis } from "@marimba/shared/storage";
 import { stackEnv } from "./dependencies.ts";
 
 export interface Tallies {

@@ -2,7 +2,8 @@
  * What integration tests share: the running stack's addresses, clients for its real
  * Kafka, MongoDB and Redis, and small helpers to send votes and wait for them.
  */
-import { createKafka, createLogger, createMongo, type VoteInput } from "@marimba/shared";
+import { createKafka, createLogger, type VoteInput } from "@marimba/shared";
+import { createMongo } from "@marimba/shared/storage";
 import { stackEnv } from "./dependencies.ts";
 import { urls } from "./services.ts";
 

@@ -1,0 +1,182 @@
+/**
+ * Nothing lost, nothing doubled: load through both routes while things break, then check that
+ * exactly the votes answered 202 are stored and counted. Each test is bounded in time.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { type Component, startComponent, stopComponent } from "../src/components.ts";
+import { kafka, mongo, redis } from "../src/dependencies.ts";
+import { driftFromLog, LoadDriver, readTallies, settle, type Verdict, verify } from "../src/faults.ts";
+import { ports } from "../src/ports.ts";
+import { kill, runningPid, sleep, waitFor } from "../src/processes.ts";
+import { service, services } from "../src/services.ts";
+
+const byName = (name: string) => services.find((component) => component.name === name) as Component;
+const consumer = byName("consumer");
+/** Extra consumer replicas, as the HPA would add them. */
+const replica = (n: number): Component => ({
+  ...service(`consumer-${n}`, "consumer/src/index.ts", ports.consumer + 10 * n),
+  readyTimeoutMs: 60_000,
+});
+
+const began = performance.now();
+/** Progress of a long fault test, so a slow step shows where it is. */
+const step = (what: string) => console.log(`  [${((performance.now() - began) / 1000).toFixed(1)} s] ${what}`);
+
+/** One line per fault test: the figures of the closing note. */
+const figures: string[] = [];
+
+function expectExactlyOnce(verdict: Verdict) {
+  expect(verdict.missing).toEqual([]);
+  expect(verdict.extra).toEqual([]);
+  expect(verdict.stored).toBe(verdict.accepted);
+  expect(verdict.counted).toBe(verdict.accepted);
+  expect(verdict.drift).toEqual([]);
+}
+
+const describeVerdict = (verdict: Verdict) => `accepted ${verdict.accepted}, stored ${verdict.stored}, counted ${verdict.counted}`;
+
+async function consumerReady(component: Component): Promise<boolean> {
+  return component.ready().catch(() => false);
+}
+
+beforeAll(async () => {
+  await settle();
+});
+
+// Whatever a test broke, the next one starts from a whole stack.
+afterEach(async () => {
+  for (const component of [kafka, mongo, redis, ...services]) await startComponent(component);
+  for (const n of [2, 3]) await stopComponent(replica(n));
+});
+
+afterAll(() => {
+  console.log(`\nfault figures:\n${figures.map((line) => `  ${line}`).join("\n")}`);
+});
+
+const local = !kafka.external && !mongo.external && !redis.external;
+
+describe.skipIf(!local)("nothing lost, nothing doubled", () => {
+  test("the consumer killed (SIGKILL) three times during 20,000 votes", async () => {
+    const before = await readTallies();
+    // Paced to last about half a minute, so every kill lands while votes still arrive.
+    const load = new LoadDriver({ concurrency: 8, maxBulk: 12, maxVotes: 22_000, paceMs: 40 }).start();
+    for (const at of [3000, 9000, 15_000]) {
+      await load.untilAccepted(at - load.acceptedCount);
+      await kill("consumer");
+      step(`killed the consumer at ${load.acceptedCount} accepted votes`);
+      await sleep(300);
+      await startComponent(consumer);
+      step("consumer restarted and back in its group");
+    }
+    await load.untilAccepted(20_000 - load.acceptedCount);
+    const report = await load.stop();
+    const recovery = await settle();
+    const verdict = await verify(report, before);
+    figures.push(`consumer SIGKILL ×3: ${describeVerdict(verdict)}; caught up ${recovery.toFixed(1)} s after the load ended`);
+    expect(verdict.accepted).toBeGreaterThanOrEqual(20_000);
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
+  test("a rebalance: a third consumer joins and one of three leaves during load", async () => {
+    const before = await readTallies();
+    await startComponent(replica(2));
+    const load = new LoadDriver({ concurrency: 12, maxBulk: 10 }).start();
+    await load.untilAccepted(2000);
+    await startComponent(replica(3));
+    step("third consumer joined");
+    await load.untilAccepted(2000);
+    await stopComponent(consumer);
+    step("first consumer left (SIGTERM)");
+    await load.untilAccepted(2000);
+    const report = await load.stop();
+    const recovery = await settle();
+    const verdict = await verify(report, before);
+    figures.push(`rebalance 2 → 3 → 2 consumers: ${describeVerdict(verdict)}; caught up ${recovery.toFixed(1)} s after the load ended`);
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
+  test("Kafka down for 10 s during load: refused promptly, never counted, accepting again without restarts", async () => {
+    const before = await readTallies();
+    const pids = services.map((component) => runningPid(component.name));
+    const load = new LoadDriver({ concurrency: 12, maxBulk: 10 }).start();
+    await load.untilAccepted(2000);
+    await stopComponent(kafka);
+    const down = performance.now();
+    const acceptedAtStop = load.acceptedCount;
+    step("Kafka stopped");
+    await sleep(10_000);
+    const acceptedWhileDown = load.acceptedCount - acceptedAtStop;
+    await startComponent(kafka);
+    const back = performance.now();
+    step("Kafka started again");
+    await load.untilAccepted(2000, 90_000);
+    const resumed = (performance.now() - back) / 1000;
+    const report = await load.stop();
+    const recovery = await settle();
+    const verdict = await verify(report, before);
+    const refused = JSON.stringify(Object.fromEntries(report.refused));
+    figures.push(
+      `Kafka outage ${((back - down) / 1000).toFixed(1)} s: ${describeVerdict(verdict)}; refused ${refused}; slowest answer ${(report.slowestMs / 1000).toFixed(1)} s; accepting again within ${resumed.toFixed(1)} s; caught up ${recovery.toFixed(1)} s after the load ended`,
+    );
+    expect(acceptedWhileDown).toBe(0);
+    expect(report.refused.get("503") ?? 0).toBeGreaterThan(0);
+    expect(report.slowestMs).toBeLessThan(25_000); // the edge's forwarding deadline
+    expect(services.map((component) => runningPid(component.name))).toEqual(pids);
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
+  for (const dependency of [redis, mongo]) {
+    test(`${dependency.name} down during consumption: the consumer waits, reports not ready, and catches up exactly once`, async () => {
+      const before = await readTallies();
+      const load = new LoadDriver({ concurrency: 8, maxBulk: 10 }).start();
+      await load.untilAccepted(1000);
+      await stopComponent(dependency);
+      const down = performance.now();
+      step(`${dependency.name} stopped`);
+      await load.untilAccepted(1000); // the routes keep accepting: Kafka holds the votes
+      await waitFor("the consumer to report not ready", async () => !(await consumerReady(consumer)), 20_000, 250);
+      await sleep(Math.max(0, 5000 - (performance.now() - down)));
+      await startComponent(dependency);
+      const back = performance.now();
+      step(`${dependency.name} started again`);
+      const report = await load.stop();
+      const recovery = await settle();
+      await waitFor("the consumer to report ready", () => consumerReady(consumer), 30_000, 250);
+      const verdict = await verify(report, before);
+      figures.push(
+        `${dependency.name} outage ${((back - down) / 1000).toFixed(1)} s: ${describeVerdict(verdict)}; caught up ${recovery.toFixed(1)} s after it returned`,
+      );
+      expectExactlyOnce(verdict);
+    }, 240_000);
+  }
+
+  test("SIGTERM to every producer and the consumer during load: in-flight votes finish, each exits within 10 s", async () => {
+    const before = await readTallies();
+    const load = new LoadDriver({ concurrency: 12, maxBulk: 10 }).start();
+    const exits: string[] = [];
+    for (const name of ["producer-http-client", "producer-http-server", "producer-grpc-client", "producer-grpc-server", "consumer"]) {
+      await load.untilAccepted(500);
+      const component = byName(name);
+      const started = performance.now();
+      await stopComponent({ ...component, graceMs: 10_000 });
+      const seconds = (performance.now() - started) / 1000;
+      exits.push(`${name} ${seconds.toFixed(1)} s`);
+      step(`${name} stopped in ${seconds.toFixed(1)} s`);
+      expect(seconds).toBeLessThan(10);
+      await startComponent(component);
+    }
+    await load.untilAccepted(500);
+    const report = await load.stop();
+    await settle();
+    const verdict = await verify(report, before);
+    figures.push(
+      `graceful stops (${exits.join(", ")}): ${describeVerdict(verdict)}; refused ${JSON.stringify(Object.fromEntries(report.refused))}`,
+    );
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
+  test("afterwards every counter equals a recount of the whole MongoDB vote log", async () => {
+    await settle();
+    expect(await driftFromLog()).toEqual([]);
+  }, 240_000);
+});
