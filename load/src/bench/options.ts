@@ -1,0 +1,77 @@
+import { ArgumentError, type FlagSpecs, parseFlags } from "../args.ts";
+
+export const SCENARIOS = ["ingest", "drain", "e2e"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const BENCH_FLAGS = {
+  quick: { type: "boolean", help: "small sizes for a fast check (writes .marimba/bench/BENCHMARKS.md, not BENCHMARKS.md)" },
+  scenarios: { type: "string", default: SCENARIOS.join(","), help: "which scenarios to run, comma-separated" },
+  connections: { type: "integer", min: 1, max: 10_000, default: 64, help: "ingest: connections per route" },
+  duration: { type: "number", min: 1, max: 3600, default: 20, help: "ingest: seconds per route" },
+  "drain-votes": { type: "integer", min: 1, max: 50_000_000, default: 200_000, help: "drain: votes preloaded into Kafka" },
+  "baseline-votes": { type: "integer", min: 1, max: 50_000_000, default: 20_000, help: "drain: votes the per-message baseline stores" },
+  "baseline-seconds": { type: "number", min: 1, max: 3600, default: 60, help: "drain: the baseline stops after this long if still short" },
+  "e2e-rate": { type: "integer", min: 1, max: 1_000_000, default: 2000, help: "end-to-end: votes per second in total" },
+  "e2e-duration": { type: "number", min: 1, max: 3600, default: 30, help: "end-to-end: seconds" },
+  "e2e-connections": { type: "integer", min: 1, max: 10_000, default: 40, help: "end-to-end: connections in total" },
+  out: { type: "string", default: ".marimba/bench/results.json", help: "results as JSON" },
+  markdown: { type: "string", default: "BENCHMARKS.md", help: "file whose generated section gets the table" },
+  from: { type: "string", help: "run nothing: rewrite the markdown from an earlier results.json (targets rechecked)" },
+} as const satisfies FlagSpecs;
+
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: Scenario[];
+  connections: number;
+  durationSeconds: number;
+  drainVotes: number;
+  baselineVotes: number;
+  baselineSeconds: number;
+  e2eRate: number;
+  e2eDurationSeconds: number;
+  e2eConnections: number;
+  out: string;
+  markdown: string;
+  /** An earlier results.json to render instead of running. */
+  from?: string;
+}
+
+/** `--quick` sizes; a flag given explicitly still wins. */
+const QUICK = {
+  duration: 3,
+  "drain-votes": 20_000,
+  "baseline-votes": 2000,
+  "baseline-seconds": { type: "number", min: 1, max: 3600, default: 60, help: "drain: the baseline stops after this long if still short" },
+  "e2e-rate": 500,
+  "e2e-duration": 5,
+  markdown: ".marimba/bench/BENCHMARKS.md",
+} as const;
+
+/** Reads `npm run bench` flags; throws an ArgumentError naming the flag at fault. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: boolean } {
+  const flags = parseFlags(BENCH_FLAGS, argv);
+  const pick = <K extends keyof typeof QUICK>(name: K, value: (typeof flags)[K]) =>
+    flags.quick && !flags.given.has(name) ? QUICK[name] : value;
+  const scenarios = flags.scenarios.split(",").map((name) => name.trim());
+  for (const name of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new ArgumentError(`--scenarios: unknown scenario '${name}'; choose from ${SCENARIOS.join(", ")}`);
+    }
+  }
+  return {
+    help: flags.help,
+    quick: flags.quick,
+    scenarios: [...new Set(scenarios)] as Scenario[],
+    connections: flags.connections,
+    durationSeconds: pick("duration", flags.duration),
+    drainVotes: pick("drain-votes", flags["drain-votes"]),
+    baselineVotes: Math.min(pick("baseline-votes", flags["baseline-votes"]), pick("drain-votes", flags["drain-votes"])),
+    baselineSeconds: flags["baseline-seconds"],
+    e2eRate: pick("e2e-rate", flags["e2e-rate"]),
+    e2eDurationSeconds: pick("e2e-duration", flags["e2e-duration"]),
+    e2eConnections: flags["e2e-connections"],
+    out: flags.out,
+    markdown: pick("markdown", flags.markdown),
+    from: flags.from,
+  };
+}

@@ -1,0 +1,118 @@
+import type { Route } from "@marimba/shared";
+import type { CpuUse } from "./cpu.ts";
+import type { DrainResult } from "./drain.ts";
+import type { EndToEndResult } from "./e2e.ts";
+import type { IngestResult } from "./ingest.ts";
+import type { Machine } from "./machine.ts";
+import type { BenchOptions, Scenario } from "./options.ts";
+
+/** Everything one `npm run bench` measured, as written to results.json. */
+export interface BenchResults {
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: Machine;
+  options: Omit<BenchOptions, "help">;
+  /** Routes the stack ran; a route not built yet is not measured. */
+  routes: Route[];
+  /** How busy the machine was during each scenario: load average and where the CPU went. */
+  conditions: Partial<Record<Scenario, { loadAverageBefore: number; loadAverageAfter: number; cpu: CpuUse }>>;
+  ingest?: IngestResult;
+  drain?: DrainResult;
+  e2e?: EndToEndResult;
+  /** Scenarios that could not run or failed, with the reason. */
+  failures: { scenario: Scenario; reason: string }[];
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  scenario: Scenario | "memory";
+  what: string;
+  target: string;
+  measured: string;
+  /** null when the scenario did not run. */
+  met: boolean | null;
+}
+
+/** The issue's targets, checked against what was measured. */
+export const TARGETS = {
+  ingestVotesPerSecond: 5000,
+  ingestP99Ms: 50,
+  ingestOfBare: 0.35,
+  drainVotesPerSecond: 10_000,
+  drainOverBaseline: 10,
+  e2eP99Ms: 1000,
+  serviceRssMb: 150,
+} as const;
+
+export function checkTargets(results: Pick<BenchResults, "ingest" | "drain" | "e2e" | "routes" | "options">): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const ran = (scenario: Scenario) => results.options.scenarios.includes(scenario);
+  if (ran("ingest")) {
+    for (const route of results.routes) {
+      const measured = results.ingest?.routes.find((entry) => entry.route === route);
+      const check = (what: string, target: string, value: string | undefined, met: boolean | undefined) =>
+        checks.push({ scenario: "ingest", what: `${route} route: ${what}`, target, measured: value ?? "not measured", met: met ?? null });
+      check(
+        "votes/s",
+        `≥ ${TARGETS.ingestVotesPerSecond}`,
+        measured && String(measured.result.votesPerSecond),
+        measured && measured.result.votesPerSecond >= TARGETS.ingestVotesPerSecond,
+      );
+      check(
+        "p99",
+        `≤ ${TARGETS.ingestP99Ms} ms`,
+        measured && `${measured.result.latencyMs.p99} ms`,
+        measured && measured.result.latencyMs.p99 <= TARGETS.ingestP99Ms,
+      );
+      check(
+        "share of the bare server",
+        `≥ ${TARGETS.ingestOfBare * 100}%`,
+        measured && `${Math.round(measured.ofBare * 100)}%`,
+        measured && measured.ofBare >= TARGETS.ingestOfBare,
+      );
+    }
+    for (const memory of results.ingest?.memory.filter((entry) => entry.service) ?? []) {
+      const peak = Math.max(memory.peakSampledMb, memory.highWaterMb);
+      checks.push({
+        scenario: "memory",
+        what: `${memory.name}: peak RSS`,
+        target: `≤ ${TARGETS.serviceRssMb} MB`,
+        measured: `${peak} MB`,
+        met: peak <= TARGETS.serviceRssMb,
+      });
+    }
+  }
+  if (ran("drain")) {
+    const drain = results.drain;
+    checks.push({
+      scenario: "drain",
+      what: "consumer votes/s into MongoDB + Redis",
+      target: `≥ ${TARGETS.drainVotesPerSecond}`,
+      measured: drain ? String(drain.consumer.votesPerSecond) : "not measured",
+      met: drain ? drain.consumer.votesPerSecond >= TARGETS.drainVotesPerSecond : null,
+    });
+    checks.push({
+      scenario: "drain",
+      what: "consumer ÷ per-message baseline",
+      target: `≥ ${TARGETS.drainOverBaseline}×`,
+      measured: drain ? `${drain.ratio}×` : "not measured",
+      met: drain ? drain.ratio >= TARGETS.drainOverBaseline : null,
+    });
+  }
+  if (ran("e2e")) {
+    const e2e = results.e2e;
+    // The latency only counts at the rate asked for: a pipeline that could not take the rate is a miss.
+    const reached = e2e ? e2e.achievedRate >= 0.95 * e2e.rate : false;
+    checks.push({
+      scenario: "e2e",
+      what: `storedAt − acceptedAt p99 at ${results.options.e2eRate} votes/s`,
+      target: `≤ ${TARGETS.e2eP99Ms} ms`,
+      measured: e2e
+        ? `${e2e.latencyMs.p99} ms${reached ? "" : ` (at ${e2e.achievedRate} votes/s: the rate was not reached)`}`
+        : "not measured",
+      met: e2e ? reached && e2e.latencyMs.p99 <= TARGETS.e2eP99Ms && e2e.stored === e2e.accepted : null,
+    });
+  }
+  return checks;
+}
