@@ -1,6 +1,4 @@
-import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
-import { MongoClient } from "mongodb";
 import type { Logger } from "./log.ts";
 
 /** One Kafka client per process; kafkajs logs go through the service's logger. */
@@ -23,29 +21,6 @@ export function createKafka(clientId: string, brokers: string[], log: Logger): K
   });
 }
 
-/** A pooled MongoDB client; commands fail fast instead of queueing while the server is away. */
-export function createMongo(url: string): MongoClient {
-  return new MongoClient(url, {
-    serverSelectionTimeoutMS: 3000,
-    connectTimeoutMS: 2000,
-    maxPoolSize: 20,
-  });
-}
-
-/** An ioredis client that reconnects forever but fails commands quickly while disconnected. */
-export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
-  const redis = new Redis(url, {
-    lazyConnect: options.lazyConnect ?? false,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-  });
-  // Connection errors surface as failed commands and failed readiness; ioredis reconnects by itself.
-  redis.on("error", () => {});
-  return redis;
-}
-
 /** Resolves false instead of hanging when a check takes longer than `ms`. */
 export async function within(ms: number, check: () => Promise<unknown>): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -66,9 +41,23 @@ export class KafkaProbe {
   private readonly admin;
   private connected = false;
   private last = { at: 0, ok: false };
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(kafka: Kafka) {
     this.admin = kafka.admin({ retry: { retries: 0 } });
+  }
+
+  /** Checks every `everyMs` in the background, so `lastKnown` answers at once. */
+  watch(everyMs = 1000): this {
+    this.timer = setInterval(() => void this.reachable(), everyMs);
+    this.timer.unref?.();
+    void this.reachable();
+    return this;
+  }
+
+  /** The last check's answer (true before the first one ends). */
+  get lastKnown(): boolean {
+    return this.last.at === 0 || this.last.ok;
   }
 
   async reachable(): Promise<boolean> {
@@ -85,6 +74,7 @@ export class KafkaProbe {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.timer);
     await this.admin.disconnect().catch(() => {});
   }
 }

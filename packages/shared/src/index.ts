@@ -1,4 +1,5 @@
 export * from "./clients.ts";
+export * from "./coalesce.ts";
 export * from "./config.ts";
 export * from "./edge.ts";
 export * from "./http.ts";

@@ -12,6 +12,11 @@ export interface PublisherOptions {
   maxQueuedVotes: number;
   /** A vote not yet sent after this long is refused: a caller is never left hanging. */
   queueTimeoutMs: number;
+  /**
+   * False while Kafka is known to be unreachable: new votes are then refused at once instead of
+   * waiting behind a batch that is retrying (see the producer's retry below).
+   */
+  kafkaReachable?: () => boolean;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: Omit<PublisherOptions, "topic"> = {
@@ -90,6 +95,9 @@ export class VotePublisher {
   /** Resolves once every vote is acknowledged by Kafka; rejects with a PublishError otherwise. */
   publish(votes: readonly Vote[]): Promise<void> {
     if (this.stopped) return Promise.reject(new PublishError("stopped", "the service is shutting down"));
+    if (this.options.kafkaReachable?.() === false) {
+      return Promise.reject(new PublishError("unavailable", "Kafka is unreachable; retry shortly"));
+    }
     if (this.queuedVotes + votes.length > this.options.maxQueuedVotes) {
       return Promise.reject(new PublishError("overloaded", "too many votes are waiting for Kafka; retry shortly"));
     }
@@ -192,8 +200,11 @@ export class VotePublisher {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        // Bounded so a vote is answered 503 promptly when Kafka is away; see discardProducer.
-        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+        // A batch whose request reached the broker may have been written even if no answer came
+        // back: it is retried with the same producer id and sequence numbers (the broker drops a
+        // copy) for ~15 s, so a short broker outage ends in a 202, never a 503 for a stored vote.
+        // Past that the caller gets 503 (see discardProducer); the edge's deadline is longer.
+        retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 },
       });
       try {
         await producer.connect();

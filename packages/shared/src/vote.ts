@@ -6,8 +6,9 @@ export const MAX_BULK_VOTES = 500;
 export const ROUTES = ["http", "grpc"] as const;
 export type Route = (typeof ROUTES)[number];
 
-// Control characters (C0, C1) and unpaired surrogates never belong in a band or album name.
-const CONTROL_CHARACTER = /\p{Cc}/u;
+// Control characters (C0, C1), bidirectional overrides (they reorder what the dashboard shows)
+// and unpaired surrogates never belong in a band or album name.
+const CONTROL_CHARACTER = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 const printable = (value: string) => value.isWellFormed() && !CONTROL_CHARACTER.test(value);
 
 function text(field: string, max: number) {
@@ -112,9 +113,11 @@ export function parseVoteBody(body: unknown): Parsed<VoteBatch> {
     : { ok: false, problems: problemsOf(result.error, false) };
 }
 
+const AcceptedVotes = z.array(Vote).min(1).max(MAX_BULK_VOTES);
+
 /** Validates votes as they travel between services (already accepted by an edge). */
 export function parseAcceptedVotes(body: unknown): Parsed<Vote[]> {
-  const result = z.array(Vote).min(1).max(MAX_BULK_VOTES).safeParse(body);
+  const result = AcceptedVotes.safeParse(body);
   return result.success ? { ok: true, value: result.data } : { ok: false, problems: problemsOf(result.error, true) };
 }
 

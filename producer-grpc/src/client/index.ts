@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, env, loadConfig, runService } from "@marimba/shared";
+import { createLogger, createRegistry, DEFAULT_COALESCER_OPTIONS, env, loadConfig, MAX_BULK_VOTES, runService } from "@marimba/shared";
 import { z } from "zod";
 import { createClientApp } from "./app.ts";
 import { DEFAULT_DEADLINE_MS, VoteServerClient } from "./upstream.ts";
@@ -15,9 +15,13 @@ await runService(logger, async () => {
       .regex(/^[\w.-]+:\d{1,5}$/, "must be host:port")
       .default("127.0.0.1:3001"),
     UPSTREAM_DEADLINE_MS: env.positiveInt(DEFAULT_DEADLINE_MS),
+    // Most votes per upstream call; 1 sends every request on its own, as before coalescing.
+    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxVotes),
   });
   const registry = createRegistry("producer-grpc-client");
-  const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS);
+  const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS, {
+    maxVotes: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
+  });
   const app = createClientApp({ upstream, registry }).listen({
     hostname: config.HOST,
     port: config.PORT,

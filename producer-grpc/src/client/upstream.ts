@@ -1,5 +1,5 @@
-import { type ChannelOptions, credentials, loadPackageDefinition, type ServiceError } from "@grpc/grpc-js";
-import { HttpError, type Vote } from "@marimba/shared";
+import { type ChannelOptions, credentials, loadPackageDefinition, type ServiceError, status } from "@grpc/grpc-js";
+import { type CoalescerOptions, HttpError, type Vote, VoteCoalescer } from "@marimba/shared";
 import {
   type HealthServiceProto,
   loadContract,
@@ -15,7 +15,7 @@ import {
 import { httpErrorFor } from "./status.ts";
 
 /** Longer than the server's worst case, so the edge never answers 503 for a vote the server wrote. */
-export const DEFAULT_DEADLINE_MS = 20_000;
+export const DEFAULT_DEADLINE_MS = 25_000;
 const HEALTH_DEADLINE_MS = 2000;
 
 /** Chosen on purpose: pings within the server's allowance, quick reconnects after a server restart. */
@@ -28,11 +28,25 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 2000,
+  // Channelz bookkeeping was 6% of the server's CPU per call in the profiles; nobody reads it.
+  "grpc.enable_channelz": 0,
 };
 
 export function toMessage(vote: Vote): VoteMessage {
   const { id, name, album, year, rank, acceptedAt } = vote;
   return { id, name, album, year, rank, acceptedAt: toTimestamp(acceptedAt) };
+}
+
+/**
+ * The answer for a failed coalesced stream. The edge validated every vote already, so the
+ * server refusing one as invalid is a bug, not the caller's fault: no request in the batch is
+ * told its own vote was bad because of another's.
+ */
+export function batchErrorFor(error: ServiceError): HttpError {
+  if (error.code === status.INVALID_ARGUMENT) {
+    return new HttpError(502, `the vote service refused votes the edge had accepted: ${error.details || "no reason given"}`);
+  }
+  return httpErrorFor(error);
 }
 
 function checkReceipts(votes: readonly Vote[], receipts: readonly Receipt__Output[]): void {
@@ -44,11 +58,14 @@ function checkReceipts(votes: readonly Vote[], receipts: readonly Receipt__Outpu
 export class VoteServerClient {
   private readonly votes: VoteServiceClient;
   private readonly health: InstanceType<HealthServiceProto["Health"]>;
+  private readonly coalescer: VoteCoalescer;
 
   constructor(
     address: string,
     private readonly deadlineMs = DEFAULT_DEADLINE_MS,
+    batch: Partial<CoalescerOptions> = {},
   ) {
+    this.coalescer = new VoteCoalescer((votes) => this.castBatch(votes), batch);
     const proto = loadPackageDefinition(loadContract()) as unknown as {
       marimba: { v1: VoteServiceProto };
       grpc: { health: { v1: HealthServiceProto } };
@@ -58,23 +75,36 @@ export class VoteServerClient {
   }
 
   /** Resolves once the server answered OK (Kafka acknowledged); throws the HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], bulk: boolean): Promise<void> {
+  forward(votes: readonly Vote[], _bulk = false): Promise<void> {
+    return this.coalescer.forward(votes);
+  }
+
+  /** One call with the votes of every request that arrived within the linger. */
+  private castBatch(votes: readonly Vote[]): Promise<void> {
     const deadline = Date.now() + this.deadlineMs;
     return new Promise<void>((resolve, reject) => {
-      const settle = (error: ServiceError | null, receipts: readonly Receipt__Output[]) => {
-        if (error) return reject(httpErrorFor(error));
+      // A lone vote goes unary: cheaper than a stream when there was nobody to share it with.
+      if (votes.length === 1) {
+        this.votes.Cast(toMessage(votes[0] as Vote), { deadline }, (error, receipt) => {
+          if (error) return reject(batchErrorFor(error));
+          try {
+            checkReceipts(votes, receipt ? [receipt] : []);
+            resolve();
+          } catch (mismatch) {
+            reject(mismatch);
+          }
+        });
+        return;
+      }
+      const stream = this.votes.CastStream({ deadline }, (error, reply) => {
+        if (error) return reject(batchErrorFor(error));
         try {
-          checkReceipts(votes, receipts);
+          checkReceipts(votes, reply?.receipts ?? []);
           resolve();
         } catch (mismatch) {
           reject(mismatch);
         }
-      };
-      if (!bulk) {
-        this.votes.Cast(toMessage(votes[0] as Vote), { deadline }, (error, receipt) => settle(error, receipt ? [receipt] : []));
-        return;
-      }
-      const stream = this.votes.CastStream({ deadline }, (error, reply) => settle(error, reply?.receipts ?? []));
+      });
       for (const vote of votes) stream.write(toMessage(vote));
       stream.end();
     });

@@ -28,6 +28,8 @@ export const SERVER_OPTIONS: ServerOptions = {
   "grpc.max_connection_age_ms": 30 * 60_000,
   "grpc.max_connection_age_grace_ms": 30_000,
   "grpc.max_concurrent_streams": 1000,
+  // Channelz bookkeeping was 6% of CPU per call in the profiles; nobody reads it.
+  "grpc.enable_channelz": 0,
 };
 
 export interface VoteServerDeps {

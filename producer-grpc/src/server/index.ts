@@ -29,8 +29,13 @@ await runService(logger, async () => {
   });
   const registry = createRegistry("producer-grpc-server");
   const kafka = createKafka("producer-grpc-server", config.KAFKA_BROKERS, logger);
-  const publisher = new VotePublisher(kafka, { topic: config.KAFKA_TOPIC }, logger, publisherMetrics(registry));
-  const probe = new KafkaProbe(kafka);
+  const probe = new KafkaProbe(kafka).watch();
+  const publisher = new VotePublisher(
+    kafka,
+    { topic: config.KAFKA_TOPIC, kafkaReachable: () => probe.lastKnown },
+    logger,
+    publisherMetrics(registry),
+  );
   const health = new KafkaHealth(() => probe.reachable());
   await publisher.start();
   await health.start();

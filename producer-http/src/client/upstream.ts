@@ -1,34 +1,46 @@
-import { type ErrorBody, HttpError, type Vote } from "@marimba/shared";
+import { type CoalescerOptions, type ErrorBody, HttpError, type Vote, VoteCoalescer } from "@marimba/shared";
 
 /** Longer than the server's worst case, so the edge never answers 503 for a vote the server wrote. */
 const FORWARD_TIMEOUT_MS = 25_000;
 
-/** The producer-http server, reached over kept-alive HTTP connections. */
+/** One `POST /data` with a batch of votes: resolves on 202, throws the HttpError every vote in it is answered with otherwise. */
+export async function postVotes(baseUrl: string, votes: readonly Vote[]): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}/data`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(votes),
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
+  } catch {
+    throw new HttpError(503, "the vote service is unreachable; retry shortly");
+  }
+  if (response.status === 202) {
+    await response.body?.cancel();
+    return;
+  }
+  const body = (await response.json().catch(() => null)) as ErrorBody | null;
+  if (response.status === 503 || response.status === 429) {
+    throw new HttpError(response.status, body?.error ?? "the vote could not be made durable; retry shortly");
+  }
+  throw new HttpError(502, `the vote service answered ${response.status}: ${body?.error ?? "no reason given"}`);
+}
+
+/** The producer-http server, reached over kept-alive HTTP connections; concurrent requests share one `POST /data`. */
 export class VoteUpstream {
-  constructor(private readonly baseUrl: string) {}
+  private readonly coalescer: VoteCoalescer;
+
+  constructor(
+    private readonly baseUrl: string,
+    batch: Partial<CoalescerOptions> = {},
+  ) {
+    this.coalescer = new VoteCoalescer((votes) => postVotes(this.baseUrl, votes), batch);
+  }
 
   /** Resolves once the server answered 202 (Kafka acknowledged); throws an HttpError to answer with otherwise. */
-  async forward(votes: readonly Vote[], _bulk = false): Promise<void> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}/data`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(votes),
-        signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
-      });
-    } catch {
-      throw new HttpError(503, "the vote service is unreachable; retry shortly");
-    }
-    if (response.status === 202) {
-      await response.body?.cancel();
-      return;
-    }
-    const body = (await response.json().catch(() => null)) as ErrorBody | null;
-    if (response.status === 503 || response.status === 429) {
-      throw new HttpError(response.status, body?.error ?? "the vote could not be made durable; retry shortly");
-    }
-    throw new HttpError(502, `the vote service answered ${response.status}: ${body?.error ?? "no reason given"}`);
+  forward(votes: readonly Vote[], _bulk = false): Promise<void> {
+    return this.coalescer.forward(votes);
   }
 
   async reachable(): Promise<boolean> {

@@ -23,8 +23,13 @@ await runService(logger, async () => {
   });
   const registry = createRegistry("producer-http-server");
   const kafka = createKafka("producer-http-server", config.KAFKA_BROKERS, logger);
-  const publisher = new VotePublisher(kafka, { topic: config.KAFKA_TOPIC }, logger, publisherMetrics(registry));
-  const probe = new KafkaProbe(kafka);
+  const probe = new KafkaProbe(kafka).watch();
+  const publisher = new VotePublisher(
+    kafka,
+    { topic: config.KAFKA_TOPIC, kafkaReachable: () => probe.lastKnown },
+    logger,
+    publisherMetrics(registry),
+  );
   await publisher.start();
   const app = createServerApp({ publisher, registry, kafkaReachable: () => probe.reachable() }).listen({
     hostname: config.HOST,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { createLogger, createMongo, createRedis, createRegistry, env, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import { createLogger, createRegistry, env, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createDashboardApp } from "./app.ts";
 import { LiveFeed } from "./live.ts";
 import { liveMetrics } from "./metrics.ts";
