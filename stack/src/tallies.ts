@@ -41,7 +41,8 @@ export function formatTallies(tallies: Tallies): string {
     const entries = Object.entries(tallies[hash]).sort((a, b) => b[1] - a[1]);
     if (entries.length === 0) continue;
     lines.push(`  by ${hash}:`);
-    for (const [field, count] of entries) lines.push(`    ${String(count).padStart(7)}  ${field}`);
+    for (const [field, count] of entries.slice(0, 10)) lines.push(`    ${String(count).padStart(7)}  ${field}`);
+    if (entries.length > 10) lines.push(`    … and ${entries.length - 10} more`);
   }
   return lines.join("\n");
 }
