@@ -7,6 +7,7 @@ export * from "./keys.ts";
 export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./publisher.ts";
+export * from "./publishing.ts";
 export * from "./service.ts";
 export * from "./tally.ts";
 export * from "./vote.ts";

@@ -1,16 +1,5 @@
 import { ServerCredentials } from "@grpc/grpc-js";
-import {
-  createKafka,
-  createLogger,
-  createRegistry,
-  env,
-  KafkaProbe,
-  LOCAL_DEFAULTS,
-  loadConfig,
-  publisherMetrics,
-  runService,
-  VotePublisher,
-} from "@marimba/shared";
+import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, startPublishing } from "@marimba/shared";
 import { createMetricsApp, createVoteServer } from "./app.ts";
 import { KafkaHealth } from "./health.ts";
 
@@ -24,20 +13,12 @@ await runService(logger, async () => {
     PORT: env.port(3001),
     HOST: env.text("127.0.0.1"),
     METRICS_PORT: env.port(9102),
-    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
-    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    ...kafkaEnv,
   });
   const registry = createRegistry("producer-grpc-server");
-  const kafka = createKafka("producer-grpc-server", config.KAFKA_BROKERS, logger);
-  const probe = new KafkaProbe(kafka).watch();
-  const publisher = new VotePublisher(
-    kafka,
-    { topic: config.KAFKA_TOPIC, kafkaReachable: () => probe.lastKnown },
-    logger,
-    publisherMetrics(registry),
-  );
+  const publishing = await startPublishing("producer-grpc-server", config, logger, registry);
+  const { publisher, probe } = publishing;
   const health = new KafkaHealth(() => probe.reachable());
-  await publisher.start();
   await health.start();
 
   const server = createVoteServer({ publisher, health, registry, log: logger });
@@ -62,9 +43,8 @@ await runService(logger, async () => {
           resolve();
         });
       });
-      await publisher.stop();
+      await publishing.stop();
       await metricsApp.stop();
-      await probe.close();
     },
   };
 });

@@ -1,15 +1,4 @@
-import {
-  createKafka,
-  createLogger,
-  createRegistry,
-  env,
-  KafkaProbe,
-  LOCAL_DEFAULTS,
-  loadConfig,
-  publisherMetrics,
-  runService,
-  VotePublisher,
-} from "@marimba/shared";
+import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, startPublishing } from "@marimba/shared";
 import { createServerApp } from "./app.ts";
 
 const logger = createLogger("producer-http-server");
@@ -18,19 +7,11 @@ await runService(logger, async () => {
   const config = loadConfig({
     PORT: env.port(8080),
     HOST: env.text("127.0.0.1"),
-    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
-    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    ...kafkaEnv,
   });
   const registry = createRegistry("producer-http-server");
-  const kafka = createKafka("producer-http-server", config.KAFKA_BROKERS, logger);
-  const probe = new KafkaProbe(kafka).watch();
-  const publisher = new VotePublisher(
-    kafka,
-    { topic: config.KAFKA_TOPIC, kafkaReachable: () => probe.lastKnown },
-    logger,
-    publisherMetrics(registry),
-  );
-  await publisher.start();
+  const publishing = await startPublishing("producer-http-server", config, logger, registry);
+  const { publisher, probe } = publishing;
   const app = createServerApp({ publisher, registry, kafkaReachable: () => probe.reachable() }).listen({
     hostname: config.HOST,
     port: config.PORT,
@@ -39,8 +20,7 @@ await runService(logger, async () => {
   return {
     async stop() {
       await app.stop(false); // finish in-flight requests
-      await publisher.stop();
-      await probe.close();
+      await publishing.stop();
     },
   };
 });
