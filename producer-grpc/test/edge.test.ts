@@ -1,6 +1,10 @@
 /** The gRPC route's HTTP edge, end to end on the real local stack. */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { settle } from "../../stack/src/faults.ts";
 import { post, readTallies, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
+
+// Counters are compared before and after: votes of earlier tests must be counted first.
+beforeEach(() => settle(), 60_000);
 
 const { client: mongo, votes: stored } = votesCollection();
 afterAll(() => mongo.close());

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { albumField } from "@marimba/shared";
+import { settle } from "../../stack/src/faults.ts";
 import { post, readTallies, sampleVotes, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
 
 const { client, votes } = votesCollection();
 afterAll(() => client.close());
+// Totals are compared before and after: votes of earlier tests must be counted first.
+beforeEach(() => settle(), 60_000);
 
 describe("the HTTP route, end to end on the real stack", () => {
   for (const path of ["/http/votes", "/rust/send_data"]) {

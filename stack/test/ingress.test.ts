@@ -1,7 +1,11 @@
 /** The local ingress in front of both routes, as the old load tool used the cluster's. */
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { demoLoad } from "../src/demo.ts";
+import { settle } from "../src/faults.ts";
 import { post, readTallies, sampleVotes, type Tallies, uniqueVote, urls, waitFor } from "../src/testkit.ts";
+
+// Counters are compared before and after: votes of earlier tests must be counted first.
+beforeEach(() => settle(), 60_000);
 
 function routeDelta(before: Tallies, after: Tallies) {
   return {
