@@ -1,35 +1,14 @@
-import { TALLY_HASHES, tallyKeys } from "@marimba/shared";
+import { readTallies as readCounters, TALLY_HASHES, type Tallies } from "@marimba/shared";
 import { createRedis } from "@marimba/shared/storage";
 import { stackEnv } from "./dependencies.ts";
 
-export interface Tallies {
-  total: number;
-  band: Record<string, number>;
-  album: Record<string, number>;
-  rank: Record<string, number>;
-  route: Record<string, number>;
-}
+export type { Tallies };
 
-/** Reads every counter the consumer keeps. */
+/** Reads every counter of the stack's Redis (or another, by URL). */
 export async function readTallies(redisUrl = stackEnv.REDIS_URL): Promise<Tallies> {
   const redis = createRedis(redisUrl);
   try {
-    const pipeline = redis.pipeline().get(tallyKeys.total);
-    for (const hash of TALLY_HASHES) pipeline.hgetall(tallyKeys[hash]);
-    const results = (await pipeline.exec()) ?? [];
-    const [total, ...hashes] = results.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
-    const numbers = (hash: unknown) =>
-      Object.fromEntries(Object.entries((hash ?? {}) as Record<string, string>).map(([field, count]) => [field, Number(count)]));
-    return {
-      total: Number(total ?? 0),
-      band: numbers(hashes[0]),
-      album: numbers(hashes[1]),
-      rank: numbers(hashes[2]),
-      route: numbers(hashes[3]),
-    };
+    return await readCounters(redis);
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,5 @@
-import { albumField, TALLY_HASHES, type TallyHash } from "./keys.ts";
+import type { Redis } from "ioredis";
+import { albumField, TALLY_HASHES, type TallyHash, tallyKeys } from "./keys.ts";
 import type { Vote } from "./vote.ts";
 
 /** How much each counter grows: the sum of a set of votes. */
@@ -37,4 +38,28 @@ export function deltaArguments(delta: TallyDelta): string[] {
     for (const [field, count] of delta[hash]) args.push(String(index + 1), field, String(count));
   });
   return args;
+}
+
+/** Every counter as read from Redis. */
+export interface Tallies {
+  total: number;
+  band: Record<string, number>;
+  album: Record<string, number>;
+  rank: Record<string, number>;
+  route: Record<string, number>;
+}
+
+/** Reads every counter the consumer keeps, in one pipeline so they are read together. */
+export async function readTallies(redis: Pick<Redis, "pipeline">): Promise<Tallies> {
+  const pipeline = redis.pipeline().get(tallyKeys.total);
+  for (const hash of TALLY_HASHES) pipeline.hgetall(tallyKeys[hash]);
+  const [total, ...hashes] = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+  const counts = (hash: TallyHash) =>
+    Object.fromEntries(
+      Object.entries((hashes[TALLY_HASHES.indexOf(hash)] ?? {}) as Record<string, string>).map(([field, count]) => [field, Number(count)]),
+    );
+  return { total: Number(total ?? 0), band: counts("band"), album: counts("album"), rank: counts("rank"), route: counts("route") };
 }
