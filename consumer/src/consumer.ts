@@ -45,7 +45,9 @@ export class VoteConsumer {
       // cost MongoDB and Redis far less per vote than many small ones.
       minBytes: 64 * 1024,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      // ~4,000 votes per partition per fetch: a backlog still drains in slices of 1,000, and the
+      // fetched-but-unapplied messages of six partitions stay a few MB instead of tens.
+      maxBytesPerPartition: 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = this.consumer.events;

@@ -22,7 +22,7 @@ await runService(logger, async () => {
   });
   const registry = createRegistry("consumer");
   const mongo = createMongo(config.MONGO_URL);
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
   const log = new VoteLog(mongo.db(config.MONGO_DB));
   const counters = new TallyCounters(redis);
   const consumer = new VoteConsumer(

@@ -1,4 +1,4 @@
-import { VOTES_COLLECTION, type Vote } from "@marimba/shared";
+import { Coalescer, VOTES_COLLECTION, type Vote } from "@marimba/shared";
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb";
 
 /** Where a vote sits in Kafka: recorded with it so counters can be rebuilt to the exact offset. */
@@ -27,12 +27,23 @@ export interface PositionedVote {
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * Partitions worked on at once insert together: one bulk write of ~3 × 40 votes under live load
+ * costs FerretDB ~30% less per vote than three of 40 (measured 155 → 110 µs per document).
+ */
+export const INSERT_BATCH = { maxItems: 5000, lingerMs: 1 };
+
 /** `marimba.votes`: one document per vote, `_id` = vote id, so a redelivered vote is stored once. */
 export class VoteLog {
   readonly collection: Collection<VoteDocument>;
+  private readonly inserts: Coalescer<PositionedVote>;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    batch = INSERT_BATCH,
+  ) {
     this.collection = db.collection<VoteDocument>(VOTES_COLLECTION);
+    this.inserts = new Coalescer((votes) => this.insertNow(votes), batch);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -45,9 +56,13 @@ export class VoteLog {
    * crash between MongoDB and Redis) is refused as a duplicate `_id` and skipped: its message is
    * still counted, since its offset is above the applied one. Vote ids are unique per Kafka
    * message: the edge assigns each once, and the idempotent producer never writes one twice.
+   * Calls made within a millisecond of each other share one bulk write and its outcome.
    */
-  async insert(votes: readonly PositionedVote[]): Promise<void> {
-    if (votes.length === 0) return;
+  insert(votes: readonly PositionedVote[]): Promise<void> {
+    return this.inserts.forward(votes);
+  }
+
+  private async insertNow(votes: readonly PositionedVote[]): Promise<void> {
     const storedAt = new Date();
     const operations = votes.map(({ vote: { id, acceptedAt, ...fields }, position }) => ({
       insertOne: { document: { _id: id, ...fields, ...position, acceptedAt: new Date(acceptedAt), storedAt } },

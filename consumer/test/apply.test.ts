@@ -128,4 +128,26 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     expect((await applying).counted).toBe(3);
     expect(await bandCount(name)).toBe(3);
   });
+  test("partitions applied at the same time share one bulk write, and each is stored and counted", async () => {
+    const log = new VoteLog(db);
+    const writes: number[] = [];
+    const bulkWrite = log.collection.bulkWrite.bind(log.collection);
+    log.collection.bulkWrite = ((operations: Parameters<typeof bulkWrite>[0], options) => {
+      writes.push(operations.length);
+      return bulkWrite(operations, options);
+    }) as typeof bulkWrite;
+    const topic = `apply-test-${crypto.randomUUID()}`;
+    const batches = [bandVotes(3), bandVotes(2), bandVotes(4)].map((votes, partition) => ({
+      ...batchOf(votes, topic),
+      partition,
+    }));
+    const results = await Promise.all(batches.map((batch) => applyBatch({ ...deps, log }, batch)));
+    expect(results.map((result) => result.counted)).toEqual([3, 2, 4]);
+    expect(writes).toEqual([9]);
+    for (const batch of batches) {
+      const name = JSON.parse(String(batch.messages[0]?.value)).name as string;
+      expect(await bandCount(name)).toBe(batch.messages.length);
+      expect(await collection.countDocuments({ name })).toBe(batch.messages.length);
+    }
+  });
 });

@@ -1,51 +1,43 @@
 import type { Vote } from "./vote.ts";
 
-/** Sends one batch of votes upstream; resolves once all are durable, throws the error every caller gets otherwise. */
-export type SendVotes = (votes: readonly Vote[]) => Promise<void>;
+/** Sends one batch; resolves once all of it is done, throws the error every caller gets otherwise. */
+export type SendBatch<T> = (items: readonly T[]) => Promise<void>;
 
-export interface CoalescerOptions {
-  /** Most votes in one upstream request (the servers take up to 500). */
-  maxVotes: number;
-  /** How long the first waiting vote waits for company before its batch is sent. */
+/** Sends one batch of votes upstream; resolves once all are durable. */
+export type SendVotes = SendBatch<Vote>;
+
+export interface BatchOptions {
+  /** Most items in one batch. */
+  maxItems: number;
+  /** How long the first waiting item waits for company before its batch is sent. */
   lingerMs: number;
 }
 
-/** About one event-loop turn under load: enough for concurrent requests to meet, invisible next to a Kafka acknowledgement. */
-export const DEFAULT_COALESCER_OPTIONS: CoalescerOptions = { maxVotes: 500, lingerMs: 1 };
-
-interface Waiting {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
- * Joins the votes of concurrent requests into one upstream request and settles every caller with
- * its outcome: one fetch or one gRPC call per batch instead of one per request. A caller's votes
- * are never split across batches, so each caller's answer is the answer for all of its votes.
+ * Joins the items of concurrent callers into one batch and settles every caller with its
+ * outcome: one request downstream instead of one per caller. A caller's items are never split
+ * across batches, so each caller's answer is the answer for all of its items.
  */
-export class VoteCoalescer {
-  private readonly options: CoalescerOptions;
-  private votes: Vote[] = [];
-  private waiting: Waiting[] = [];
+export class Coalescer<T> {
+  private items: T[] = [];
+  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly send: SendVotes,
-    options: Partial<CoalescerOptions> = {},
-  ) {
-    this.options = { ...DEFAULT_COALESCER_OPTIONS, ...options };
-  }
+    private readonly send: SendBatch<T>,
+    private readonly options: BatchOptions,
+  ) {}
 
-  /** Resolves once the batch holding these votes was accepted upstream; rejects with that batch's error. */
-  forward(votes: readonly Vote[]): Promise<void> {
-    if (votes.length === 0) return Promise.resolve();
-    // A request that would overflow the open batch starts the next one instead of being split.
-    if (this.votes.length + votes.length > this.options.maxVotes) this.flush();
+  /** Resolves once the batch holding these items was sent successfully; rejects with that batch's error. */
+  forward(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    // Items that would overflow the open batch start the next one instead of being split.
+    if (this.items.length + items.length > this.options.maxItems) this.flush();
     const settled = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
     });
-    for (const vote of votes) this.votes.push(vote);
-    if (this.votes.length >= this.options.maxVotes) this.flush();
+    for (const item of items) this.items.push(item);
+    if (this.items.length >= this.options.maxItems) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
     return settled;
   }
@@ -57,13 +49,13 @@ export class VoteCoalescer {
       this.timer = undefined;
     }
     if (this.waiting.length === 0) return;
-    const votes = this.votes;
+    const items = this.items;
     const waiting = this.waiting;
-    this.votes = [];
+    this.items = [];
     this.waiting = [];
     let sent: Promise<void>;
     try {
-      sent = this.send(votes);
+      sent = this.send(items);
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -75,5 +67,23 @@ export class VoteCoalescer {
         for (const caller of waiting) caller.reject(error);
       },
     );
+  }
+}
+
+export interface CoalescerOptions {
+  /** Most votes in one upstream request (the servers take up to 500). */
+  maxVotes: number;
+  /** How long the first waiting vote waits for company before its batch is sent. */
+  lingerMs: number;
+}
+
+/** About one event-loop turn under load: enough for concurrent requests to meet, invisible next to a Kafka acknowledgement. */
+export const DEFAULT_COALESCER_OPTIONS: CoalescerOptions = { maxVotes: 500, lingerMs: 1 };
+
+/** An edge's coalescer: the votes of concurrent requests go upstream in one fetch or one gRPC call. */
+export class VoteCoalescer extends Coalescer<Vote> {
+  constructor(send: SendVotes, options: Partial<CoalescerOptions> = {}) {
+    const { maxVotes, lingerMs } = { ...DEFAULT_COALESCER_OPTIONS, ...options };
+    super(send, { maxItems: maxVotes, lingerMs });
   }
 }

@@ -13,9 +13,11 @@ export function createMongo(url: string): MongoClient {
 }
 
 /** An ioredis client that reconnects forever but fails commands quickly while disconnected. */
-export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
+export function createRedis(url: string, options: { lazyConnect?: boolean; autoPipelining?: boolean } = {}): Redis {
   const redis = new Redis(url, {
     lazyConnect: options.lazyConnect ?? false,
+    // Commands issued in the same event-loop turn share one write (the consumer's partitions).
+    enableAutoPipelining: options.autoPipelining ?? false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 2000,
