@@ -128,6 +128,7 @@ describe("npm run bench flags", () => {
       scenarios: ["ingest", "drain", "e2e"],
       connections: 64,
       durationSeconds: 20,
+      warmupSeconds: 5,
       drainVotes: 200_000,
       baselineVotes: 20_000,
       e2eRate: 2000,
@@ -138,7 +139,7 @@ describe("npm run bench flags", () => {
 
   test("--quick shrinks the sizes and keeps BENCHMARKS.md untouched, but an explicit flag still wins", () => {
     const quick = parseBenchArgs(["--quick", "--drain-votes", "5000"]);
-    expect(quick).toMatchObject({ quick: true, durationSeconds: 3, drainVotes: 5000, baselineVotes: 2000, e2eRate: 500 });
+    expect(quick).toMatchObject({ quick: true, durationSeconds: 3, warmupSeconds: 1, drainVotes: 5000, baselineVotes: 2000, e2eRate: 500 });
     expect(quick.markdown).not.toBe("BENCHMARKS.md");
   });
 

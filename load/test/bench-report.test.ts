@@ -49,7 +49,10 @@ function results(): BenchResults {
       durationSeconds: 20,
       bare: route(20_000, 9),
       bareCpu: cpu,
-      routes: [{ route: "http" as const, result: route(8000, 40), ofBare: 0.4, cpu }],
+      routes: [
+        { route: "http" as const, consumer: "stopped" as const, result: route(8000, 40), ofBare: 0.4, cpu },
+        { route: "http" as const, consumer: "storing" as const, result: route(3000, 70), ofBare: 0.15, cpu },
+      ],
       memory: [
         { name: "producer-http-server", pid: 1, service: true, peakSampledMb: 120, highWaterMb: 151 },
         { name: "kafka", pid: 2, service: false, peakSampledMb: 400, highWaterMb: 420 },
@@ -73,10 +76,12 @@ describe("benchmark targets", () => {
   test("each target is met, missed, or not measured when its scenario produced nothing", () => {
     const checks = checkTargets(results());
     const verdict = (what: string) => checks.find((check) => check.what === what)?.met;
-    expect(verdict("http route: votes/s")).toBe(true);
-    expect(verdict("http route: p99")).toBe(true);
-    expect(verdict("http route: share of the bare server")).toBe(true);
-    expect(verdict("grpc route: votes/s")).toBeNull();
+    expect(verdict("http route, consumer stopped: votes/s")).toBe(true);
+    expect(verdict("http route, consumer stopped: p99")).toBe(true);
+    expect(verdict("http route, consumer stopped: share of the bare server")).toBe(true);
+    expect(verdict("http route, consumer storing: votes/s")).toBe(false);
+    expect(verdict("http route, consumer storing: p99")).toBe(false);
+    expect(verdict("grpc route, consumer stopped: votes/s")).toBeUndefined();
     expect(verdict("producer-http-server: peak RSS")).toBe(false);
     expect(checks.some((check) => check.what.startsWith("kafka"))).toBe(false);
     expect(verdict("consumer ÷ per-message baseline")).toBe(true);
@@ -85,9 +90,16 @@ describe("benchmark targets", () => {
 
   test("a slow route misses the rate and latency targets", () => {
     const slow = results();
-    slow.ingest?.routes.splice(0, 1, { route: "http", result: route(4000, 80), ofBare: 0.2, cpu });
-    const checks = checkTargets(slow).filter((check) => check.what.startsWith("http route"));
+    slow.ingest?.routes.splice(0, 1, { route: "http", consumer: "stopped", result: route(4000, 80), ofBare: 0.2, cpu });
+    const checks = checkTargets(slow).filter((check) => check.what.startsWith("http route, consumer stopped"));
     expect(checks.map((check) => check.met)).toEqual([false, false, false]);
+  });
+
+  test("without ingest results every route's targets are listed as not measured", () => {
+    const { ingest: _ingest, ...none } = results();
+    const checks = checkTargets(none).filter((check) => check.scenario === "ingest");
+    expect(checks.map((check) => check.what)).toContain("grpc route, consumer stopped: votes/s");
+    expect(checks.every((check) => check.met === null)).toBe(true);
   });
 });
 
@@ -115,10 +127,13 @@ describe("BENCHMARKS.md", () => {
     expect(text).toContain("AMD EPYC, 2 cores (nproc)");
     expect(text).toContain("`npm run bench`");
     expect(text).toContain("| ingest | 1 → 2 | 80% | 15% | 1% | 4% | 20 |");
-    expect(text).toContain("| ingest | http route: votes/s | ≥ 5000 | 8000 | ✅ met |");
+    expect(text).toContain("| ingest | http route, consumer stopped: votes/s | ≥ 5000 | 8000 | ✅ met |");
+    expect(text).toContain("| ingest | http route, consumer storing: votes/s | ≥ 5000 | 3000 | ❌ missed |");
     expect(text).toContain("| memory | producer-http-server: peak RSS | ≤ 150 MB | 151 MB | ❌ missed |");
-    expect(text).toContain("| http route | 8,000 | 1 | 40 |");
-    expect(text).toContain("| producer-http-server | 85% · 17000000 µs/vote | 85% · 17000000 µs/vote |");
+    expect(text).toContain("after 5 s of warm-up");
+    expect(text).toContain("| http route, consumer stopped | 8,000 | 1 | 40 |");
+    expect(text).toContain("| http route, consumer storing | 3,000 | 1 | 70 |");
+    expect(text).toContain("| producer-http-server | 85% · 17000000 µs/vote | 85% · 17000000 µs/vote | 85% · 17000000 µs/vote |");
     expect(text).toContain("| producer-http-server | 85% · 85 µs/vote | 85% · 850 µs/vote |");
     expect(text).toContain("Ratio: **20×**");
     expect(text).toContain("- **e2e:** no route is running");

@@ -14,7 +14,8 @@ import { ports, readTallies, stackEnv, urls } from "@marimba/stack/src/testkit.t
 import { runDrain } from "../src/bench/drain.ts";
 import { runEndToEnd } from "../src/bench/e2e.ts";
 import { runIngest, waitForConsumer } from "../src/bench/ingest.ts";
-import { runningRoutes } from "../src/bench/stack.ts";
+import { benchKafka, consumerLag } from "../src/bench/kafka.ts";
+import { runningPid, runningRoutes } from "../src/bench/stack.ts";
 import { voteBodies } from "../src/fire.ts";
 import { runLoad } from "../src/load.ts";
 import { readVotesFile } from "../src/votes-file.ts";
@@ -89,10 +90,15 @@ describe("against the local stack", () => {
     expect(bad.stderr).toContain("--connections must be an integer, got 'many'");
   }, 30_000);
 
-  test("ingest measures the bare server and each route, with the RSS of every service", async () => {
-    const result = await runIngest({ connections: 4, durationSeconds: 1, routes, bodies, log: quiet });
+  test("ingest measures the bare server and each route with the consumer storing and stopped, with the RSS of every service", async () => {
+    const result = await runIngest({ connections: 4, durationSeconds: 1, warmupSeconds: 0.5, routes, bodies, log: quiet });
     expect(result.bare.accepted).toBeGreaterThan(0);
-    expect(result.routes.map((entry) => entry.route)).toEqual(routes);
+    expect(result.routes.map((entry) => `${entry.route} ${entry.consumer}`)).toEqual(
+      routes.flatMap((route) => [`${route} storing`, `${route} stopped`]),
+    );
+    // The consumer is running again and has stored every vote the runs sent.
+    expect(runningPid("consumer")).not.toBeNull();
+    expect(await consumerLag(benchKafka(), stackEnv.KAFKA_TOPIC)).toBe(0);
     for (const entry of result.routes) {
       expect(entry.result.accepted).toBeGreaterThan(0);
       expect(entry.result.rejected + entry.result.errors).toBe(0);
@@ -101,6 +107,7 @@ describe("against the local stack", () => {
     }
     const services = result.memory.filter((entry) => entry.service).map((entry) => entry.name);
     expect(services).toEqual(expect.arrayContaining(["producer-http-client", "producer-http-server", "consumer"]));
+    expect(services.filter((name) => name === "consumer")).toHaveLength(1);
     for (const entry of result.memory) expect(entry.peakSampledMb).toBeGreaterThan(1);
   }, 60_000);
 

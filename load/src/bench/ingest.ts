@@ -6,12 +6,14 @@ import { startBareServer } from "./bare.ts";
 import { CpuMeter, type CpuUse } from "./cpu.ts";
 import { benchKafka, consumerLag } from "./kafka.ts";
 import { MemorySampler, type ProcessMemory } from "./memory.ts";
-import { runningProcesses, stackEnv, urls } from "./stack.ts";
+import { component, runningPid, runningProcesses, stackEnv, startComponent, stopComponent, urls } from "./stack.ts";
 import { waitUntil } from "./wait.ts";
 
 export interface IngestOptions {
   connections: number;
   durationSeconds: number;
+  /** Unmeasured load before each measured target: the JITs of Bun and of Kafka's JVM warm up. */
+  warmupSeconds: number;
   routes: readonly Route[];
   bodies: readonly Buffer[];
   /** How long to wait for the consumer to work off the previous run's votes before the next run. */
@@ -25,11 +27,19 @@ export interface IngestResult {
   /** The bare Bun server: the most this machine answers with the same load generator. */
   bare: RouteResult;
   bareCpu: CpuUse;
-  /** Each route, its share of the bare server's rate, and where the CPU went meanwhile. */
-  routes: { route: Route; result: RouteResult; ofBare: number; cpu: CpuUse }[];
+  /**
+   * Each route twice: with the consumer storing the votes meanwhile (the whole pipeline on the
+   * same cores) and with the consumer stopped (the ingest path alone, as in a cluster where the
+   * consumers have nodes of their own; the votes are stored once it is started again). Each
+   * with its share of the bare server's rate and where the CPU went.
+   */
+  routes: { route: Route; consumer: ConsumerDuringRun; result: RouteResult; ofBare: number; cpu: CpuUse }[];
   /** Peak RSS of every process of the stack while the scenario ran. */
   memory: ProcessMemory[];
 }
+
+/** What the stack's consumer did while a route was measured. */
+export type ConsumerDuringRun = "storing" | "stopped";
 
 /** Lets the consumer finish the votes of the previous run, so every run starts on a quiet pipeline. */
 export async function waitForConsumer(timeoutMs: number, log: (line: string) => void): Promise<void> {
@@ -39,20 +49,26 @@ export async function waitForConsumer(timeoutMs: number, log: (line: string) => 
 }
 
 /**
- * Ingest: the bare server, then each route, at the same connections for the same time,
- * while the RSS of every stack process is sampled.
+ * Ingest: the bare server, then each route with the consumer storing and with it stopped, at
+ * the same connections for the same time, each after a warm-up, while the RSS of every stack
+ * process is sampled.
  */
 export async function runIngest(options: IngestOptions): Promise<IngestResult> {
-  const sampler = new MemorySampler(runningProcesses());
-  const run = async (origin: string, route: Route, path: string, extra: { name: string; pid: number }[] = []) => {
-    const meter = new CpuMeter(() => [...runningProcesses(), ...extra]);
-    const [result] = await fireVotes({
+  const sampler = new MemorySampler(runningProcesses);
+  const fire = (origin: string, route: Route, path: string, duration: number) =>
+    fireVotes({
       shots: [{ origin, routes: [{ route, origin, path }], connections: options.connections }],
       bodies: options.bodies,
-      duration: options.durationSeconds,
+      duration,
     });
+  const run = async (origin: string, route: Route, path: string, extra: { name: string; pid: number }[] = []) => {
+    if (options.warmupSeconds > 0) await fire(origin, route, path, options.warmupSeconds);
+    const meter = new CpuMeter(() => [...runningProcesses(), ...extra]);
+    const [result] = await fire(origin, route, path, options.durationSeconds);
     return { result: result as RouteResult, cpu: meter.stop() };
   };
+  const consumer = component("consumer");
+  const catchUp = () => waitForConsumer(options.catchUpTimeoutMs ?? 120_000, options.log);
   try {
     const bare = await startBareServer();
     let measuredBare: Awaited<ReturnType<typeof run>>;
@@ -65,14 +81,27 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     const bareResult = { ...measuredBare.result, url: "bare Bun server" };
     options.log(`    ${bareResult.votesPerSecond} votes/s, p99 ${bareResult.latencyMs.p99} ms`);
     const routes: IngestResult["routes"] = [];
-    for (const route of options.routes) {
-      await waitForConsumer(options.catchUpTimeoutMs ?? 120_000, options.log);
-      options.log(`  ${route} route: ${options.connections} connections for ${options.durationSeconds} s`);
+    const measure = async (route: Route, during: ConsumerDuringRun) => {
+      options.log(`  ${route} route, consumer ${during}: ${options.connections} connections for ${options.durationSeconds} s`);
       const { result, cpu } = await run(urls[route], route, ROUTE_PATHS[route].canonical);
       const ofBare = bareResult.votesPerSecond > 0 ? round(result.votesPerSecond / bareResult.votesPerSecond) : 0;
       options.log(`    ${result.votesPerSecond} votes/s, p99 ${result.latencyMs.p99} ms, ${Math.round(ofBare * 100)}% of bare`);
-      routes.push({ route, result, ofBare, cpu });
+      routes.push({ route, consumer: during, result, ofBare, cpu });
+    };
+    for (const route of options.routes) {
+      await catchUp();
+      await measure(route, "storing");
+      if (!consumer || runningPid(consumer.name) === null) continue;
+      await catchUp();
+      await stopComponent(consumer);
+      try {
+        await measure(route, "stopped");
+      } finally {
+        await startComponent(consumer);
+      }
     }
+    // The votes taken while the consumer was stopped are stored before the next scenario starts.
+    await catchUp();
     return {
       connections: options.connections,
       durationSeconds: options.durationSeconds,

@@ -79,7 +79,13 @@ export function renderResults(results: BenchResults): string {
 
   if (results.ingest) {
     const { ingest } = results;
-    lines.push(`### Ingest (${ingest.connections} connections, ${ingest.durationSeconds} s per route, one vote per request)`, "");
+    lines.push(
+      `### Ingest (${ingest.connections} connections, ${ingest.durationSeconds} s per run after ${results.options.warmupSeconds ?? 0} s of warm-up, one vote per request)`,
+      "",
+      "Each route runs twice: with the consumer storing the votes meanwhile on the same two cores (the whole pipeline), and with the consumer stopped (the ingest path alone, as in a cluster where the consumers run on nodes of their own; the votes are stored once it is started again, before the next run).",
+      "",
+    );
+    const runName = (entry: (typeof ingest.routes)[number]) => `${entry.route} route, consumer ${entry.consumer ?? "storing"}`;
     const row = (name: string, r: (typeof ingest)["bare"], share: string) => [
       name,
       num(r.votesPerSecond),
@@ -95,7 +101,7 @@ export function renderResults(results: BenchResults): string {
         ["", "votes/s", "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "share of bare"],
         [
           row("bare Bun server (parse + 202)", ingest.bare, "100%"),
-          ...ingest.routes.map((entry) => row(`${entry.route} route`, entry.result, `${Math.round(entry.ofBare * 100)}%`)),
+          ...ingest.routes.map((entry) => row(runName(entry), entry.result, `${Math.round(entry.ofBare * 100)}%`)),
         ],
       ),
       "",
@@ -104,7 +110,7 @@ export function renderResults(results: BenchResults): string {
     lines.push(
       cpuTable([
         { name: "bare", cpu: ingest.bareCpu, votes: ingest.bare.accepted },
-        ...ingest.routes.map((entry) => ({ name: `${entry.route} route`, cpu: entry.cpu, votes: entry.result.accepted })),
+        ...ingest.routes.map((entry) => ({ name: runName(entry), cpu: entry.cpu, votes: entry.result.accepted })),
       ]),
       "",
     );

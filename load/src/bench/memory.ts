@@ -7,7 +7,7 @@ export interface ProcessMemory {
   service: boolean;
   /** Highest resident set size sampled while the scenario ran, in MB. */
   peakSampledMb: number;
-  /** The kernel's high-water mark (VmHWM) at the end: the peak since the process started, in MB. */
+  /** The kernel's high-water mark (VmHWM), highest seen: the peak since the process started, in MB. */
   highWaterMb: number;
 }
 
@@ -25,13 +25,17 @@ export function readMemory(pid: number): { rssKb: number; hwmKb: number } | null
 
 const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
 
-/** Samples the RSS of a set of processes every `everyMs` until stopped. */
+/**
+ * Samples the RSS of the stack's processes every `everyMs` until stopped, by name: a service
+ * restarted meanwhile (the consumer, stopped and started by the ingest scenario) keeps its row,
+ * with the peak of every process that ran under that name.
+ */
 export class MemorySampler {
-  private readonly peaks = new Map<number, number>();
+  private readonly seen = new Map<string, { pid: number; service: boolean; rssKb: number; hwmKb: number }>();
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly processes: readonly { name: string; pid: number; service: boolean }[],
+    private readonly processes: () => readonly { name: string; pid: number; service: boolean }[],
     everyMs = 250,
   ) {
     this.sample();
@@ -40,21 +44,28 @@ export class MemorySampler {
   }
 
   private sample(): void {
-    for (const { pid } of this.processes) {
+    for (const { name, pid, service } of this.processes()) {
       const memory = readMemory(pid);
-      if (memory) this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, memory.rssKb));
+      if (!memory) continue;
+      const before = this.seen.get(name);
+      this.seen.set(name, {
+        pid,
+        service,
+        rssKb: Math.max(before?.rssKb ?? 0, memory.rssKb),
+        hwmKb: Math.max(before?.hwmKb ?? 0, memory.hwmKb),
+      });
     }
   }
 
   stop(): ProcessMemory[] {
     clearInterval(this.timer);
     this.sample();
-    return this.processes.map(({ name, pid, service }) => ({
+    return [...this.seen].map(([name, { pid, service, rssKb, hwmKb }]) => ({
       name,
       pid,
       service,
-      peakSampledMb: mb(this.peaks.get(pid) ?? Number.NaN),
-      highWaterMb: mb(readMemory(pid)?.hwmKb ?? Number.NaN),
+      peakSampledMb: mb(rssKb),
+      highWaterMb: mb(hwmKb),
     }));
   }
 }

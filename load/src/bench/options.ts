@@ -7,7 +7,8 @@ export const BENCH_FLAGS = {
   quick: { type: "boolean", help: "small sizes for a fast check (writes .marimba/bench/BENCHMARKS.md, not BENCHMARKS.md)" },
   scenarios: { type: "string", default: SCENARIOS.join(","), help: "which scenarios to run, comma-separated" },
   connections: { type: "integer", min: 1, max: 10_000, default: 64, help: "ingest: connections per route" },
-  duration: { type: "number", min: 1, max: 3600, default: 20, help: "ingest: seconds per route" },
+  duration: { type: "number", min: 1, max: 3600, default: 20, help: "ingest: seconds per measured run" },
+  warmup: { type: "number", min: 0, max: 600, default: 5, help: "ingest: seconds of unmeasured load before each measured run" },
   "drain-votes": { type: "integer", min: 1, max: 50_000_000, default: 200_000, help: "drain: votes preloaded into Kafka" },
   "baseline-votes": { type: "integer", min: 1, max: 50_000_000, default: 20_000, help: "drain: votes the per-message baseline stores" },
   "baseline-seconds": { type: "number", min: 1, max: 3600, default: 60, help: "drain: the baseline stops after this long if still short" },
@@ -24,6 +25,7 @@ export interface BenchOptions {
   scenarios: Scenario[];
   connections: number;
   durationSeconds: number;
+  warmupSeconds: number;
   drainVotes: number;
   baselineVotes: number;
   baselineSeconds: number;
@@ -39,9 +41,9 @@ export interface BenchOptions {
 /** `--quick` sizes; a flag given explicitly still wins. */
 const QUICK = {
   duration: 3,
+  warmup: 1,
   "drain-votes": 20_000,
   "baseline-votes": 2000,
-  "baseline-seconds": { type: "number", min: 1, max: 3600, default: 60, help: "drain: the baseline stops after this long if still short" },
   "e2e-rate": 500,
   "e2e-duration": 5,
   markdown: ".marimba/bench/BENCHMARKS.md",
@@ -64,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
     scenarios: [...new Set(scenarios)] as Scenario[],
     connections: flags.connections,
     durationSeconds: pick("duration", flags.duration),
+    warmupSeconds: pick("warmup", flags.warmup),
     drainVotes: pick("drain-votes", flags["drain-votes"]),
     baselineVotes: Math.min(pick("baseline-votes", flags["baseline-votes"]), pick("drain-votes", flags["drain-votes"])),
     baselineSeconds: flags["baseline-seconds"],

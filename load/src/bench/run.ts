@@ -48,7 +48,14 @@ export async function runBench(
   };
 
   await scenario("ingest", async () => {
-    results.ingest = await runIngest({ connections: options.connections, durationSeconds: options.durationSeconds, routes, bodies, log });
+    results.ingest = await runIngest({
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      routes,
+      bodies,
+      log,
+    });
   });
   await scenario("drain", async () => {
     results.drain = await runDrain({
