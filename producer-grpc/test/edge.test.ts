@@ -1,7 +1,7 @@
 /** The gRPC route's HTTP edge, end to end on the real local stack. */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { settle } from "../../stack/src/faults.ts";
-import { post, readTallies, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
+import { ports, post, readTallies, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);
@@ -13,6 +13,12 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 async function bandCount(band: string): Promise<number> {
   return (await readTallies()).band[band] ?? 0;
+}
+
+/** How many CastBatch calls the server answered OK, from its metrics. */
+async function castBatchCalls(): Promise<number> {
+  const metrics = await (await fetch(`http://127.0.0.1:${ports.grpcMetrics}/metrics`)).text();
+  return Number(/marimba_grpc_calls_total\{method="CastBatch",code="OK"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
 }
 
 describe("the gRPC route's edge", () => {
@@ -50,6 +56,19 @@ describe("the gRPC route's edge", () => {
     const documents = await stored.find({ _id: { $in: ids } }, { projection: { _id: 1, rank: 1 } }).toArray();
     const rankOf = new Map(documents.map((document) => [document._id, document.rank]));
     expect(ids.map((id) => rankOf.get(id))).toEqual(votes.map((vote) => vote.rank));
+  }, 40_000);
+
+  test("a bulk of 500 of the largest valid votes (4-byte characters throughout) goes to the server as one CastBatch", async () => {
+    const clef = "\u{1D11E}";
+    const votes = Array.from({ length: 500 }, () => {
+      const vote = uniqueVote();
+      return { ...vote, name: vote.name + clef.repeat(120 - vote.name.length), album: clef.repeat(120), rank: "\u20AC".repeat(16) };
+    });
+    const calls = await castBatchCalls();
+    const answer = await post(`${urls.grpc}/grpc/votes`, votes);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toHaveLength(500);
+    expect(await castBatchCalls()).toBe(calls + 1);
   }, 40_000);
 
   test("a bulk of one vote is answered with a list, as the HTTP route does", async () => {

@@ -36,6 +36,12 @@ export function voteServerClient() {
         for (const vote of stream) call.write(vote);
         call.end();
       }),
+    castBatch: (batch: readonly VoteMessage[]) =>
+      new Promise<CallOutcome<Receipt__Output[]>>((resolve) =>
+        votes.CastBatch({ votes: [...batch] }, deadline(), (error, reply) =>
+          resolve(error ? { ok: false, error } : { ok: true, value: reply?.receipts ?? [] }),
+        ),
+      ),
     healthStatus: (service = "") =>
       new Promise<string>((resolve) =>
         health.Check({ service }, { deadline: Date.now() + 3000 }, (error, answer) =>

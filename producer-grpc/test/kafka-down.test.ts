@@ -1,7 +1,9 @@
 /** The gRPC route while Kafka is away: health says so, the edge refuses promptly, and both recover when it returns. */
 import { afterAll, describe, expect, test } from "bun:test";
+import { status } from "@grpc/grpc-js";
 import { runningPid } from "../../stack/src/processes.ts";
 import { kafkaComponent, post, readTallies, startComponent, stopComponent, uniqueVote, urls, waitFor } from "../../stack/src/testkit.ts";
+import { REASON_TRAILER } from "../src/contract.ts";
 import { voteServerClient } from "./grpc-client.ts";
 
 // `npm test` hands this process the stack's own KAFKA_BROKERS, which marks Kafka "external" here;
@@ -16,7 +18,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(Boolean(kafka.external))("with Kafka stopped", () => {
-  test("the health service turns NOT_SERVING, the edge answers 503 within 10 s, and after Kafka restarts votes are accepted and counted again", async () => {
+  test("the health service turns NOT_SERVING, the edge answers 503 within 10 s, a batch is UNAVAILABLE, and after Kafka restarts votes are accepted and counted again", async () => {
     expect(await client.healthStatus("marimba.v1.VoteService")).toBe("SERVING");
 
     await stopComponent(kafka);
@@ -37,6 +39,12 @@ describe.skipIf(Boolean(kafka.external))("with Kafka stopped", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(refused.body.error).toBeString();
     expect(seconds).toBeLessThan(10);
+
+    // A batch straight to the server is refused as a whole, with the reason the edge turns into 503.
+    const refusedBatch = [uniqueVote(), uniqueVote()];
+    const batch = await client.castBatch(refusedBatch);
+    expect(!batch.ok && batch.error.code).toBe(status.UNAVAILABLE);
+    expect(!batch.ok && batch.error.metadata.get(REASON_TRAILER)).toEqual(["unavailable"]);
 
     await startComponent(kafka);
     await waitFor(
@@ -66,5 +74,6 @@ describe.skipIf(Boolean(kafka.external))("with Kafka stopped", () => {
     expect(tallies.band[acceptedBand]).toBe(1);
     // The refused vote never reached Kafka, so it is never counted.
     expect(tallies.band[refusedVote.name]).toBeUndefined();
+    for (const vote of refusedBatch) expect(tallies.band[vote.name]).toBeUndefined();
   }, 240_000);
 });

@@ -66,6 +66,16 @@ describe("descriptors served by reflection", () => {
     expect(votes?.messageType?.find((message) => message.name === "Vote")?.field?.map((field) => field.name)).toContain("accepted_at");
   });
 
+  test("describe every VoteService method with its request and answer types", () => {
+    const votes = [...files.values()].find((file) => file.package === "marimba.v1");
+    const methods = votes?.service?.find((service) => service.name === "VoteService")?.method ?? [];
+    expect(methods.map(({ name, inputType, outputType, clientStreaming }) => ({ name, inputType, outputType, clientStreaming }))).toEqual([
+      { name: "Cast", inputType: ".marimba.v1.Vote", outputType: ".marimba.v1.Receipt", clientStreaming: false },
+      { name: "CastStream", inputType: ".marimba.v1.Vote", outputType: ".marimba.v1.Receipts", clientStreaming: true },
+      { name: "CastBatch", inputType: ".marimba.v1.Votes", outputType: ".marimba.v1.Receipts", clientStreaming: false },
+    ]);
+  });
+
   test("map entry names follow protoc's camel-casing of the field", () => {
     expect(mapEntryName("statuses")).toBe("StatusesEntry");
     expect(mapEntryName("votes_by_band")).toBe("VotesByBandEntry");

@@ -74,27 +74,29 @@ describe("VoteService over gRPC", () => {
     expect((first?.acceptedAt as Date | undefined)?.toISOString()).toBe(fromTimestamp(receipts[0]?.acceptedAt ?? {}) as string);
   }, 90_000);
 
-  test("CastStream carries the 1,000 sample votes in two streams of 500 and answers every edge-given id in order", async () => {
-    const sample = sampleVotes();
-    const now = new Date();
-    const accepted = sample.map((vote) => acceptVote(vote, "grpc", now));
-    const before = await readTallies();
-    const halves = [accepted.slice(0, 500), accepted.slice(500)];
-    const outcomes = await Promise.all(halves.map((half) => client.castStream(half.map(toMessage))));
-    const receipts = outcomes.flatMap((outcome) => {
-      if (!outcome.ok) throw new Error(`CastStream failed: ${outcome.error.message}`);
-      return outcome.value;
-    });
-    expect(receipts.map((receipt) => receipt.id)).toEqual(accepted.map((vote) => vote.id));
-    expect(receipts.every((receipt) => fromTimestamp(receipt.acceptedAt ?? {}) === now.toISOString())).toBe(true);
+  for (const method of ["castStream", "castBatch"] as const) {
+    test(`${method} carries the 1,000 sample votes in two calls of 500 and answers every edge-given id in order`, async () => {
+      const sample = sampleVotes();
+      const now = new Date();
+      const accepted = sample.map((vote) => acceptVote(vote, "grpc", now));
+      const before = await readTallies();
+      const halves = [accepted.slice(0, 500), accepted.slice(500)];
+      const outcomes = await Promise.all(halves.map((half) => client[method](half.map(toMessage))));
+      const receipts = outcomes.flatMap((outcome) => {
+        if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.message}`);
+        return outcome.value;
+      });
+      expect(receipts.map((receipt) => receipt.id)).toEqual(accepted.map((vote) => vote.id));
+      expect(receipts.every((receipt) => fromTimestamp(receipt.acceptedAt ?? {}) === now.toISOString())).toBe(true);
 
-    expect(await countedDeltas(before, sample.length)).toEqual({ total: sample.length, grpc: sample.length, bands: bandCounts(sample) });
-    const documents = await stored.find({ _id: { $in: accepted.map((vote) => vote.id) } }).toArray();
-    expect(documents).toHaveLength(sample.length);
-    expect(documents.every((document) => document.route === "grpc" && (document.acceptedAt as Date).getTime() === now.getTime())).toBe(
-      true,
-    );
-  }, 90_000);
+      expect(await countedDeltas(before, sample.length)).toEqual({ total: sample.length, grpc: sample.length, bands: bandCounts(sample) });
+      const documents = await stored.find({ _id: { $in: accepted.map((vote) => vote.id) } }).toArray();
+      expect(documents).toHaveLength(sample.length);
+      expect(documents.every((document) => document.route === "grpc" && (document.acceptedAt as Date).getTime() === now.getTime())).toBe(
+        true,
+      );
+    }, 90_000);
+  }
 
   test("a bad vote is refused with INVALID_ARGUMENT naming each field, in the message and in the trailer, and never reaches Kafka", async () => {
     const offset = await topicEndOffset();
@@ -128,6 +130,50 @@ describe("VoteService over gRPC", () => {
     expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
     expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([
       { field: "(body)", message: "holds more than 500 votes; at most 500 are accepted at once" },
+    ]);
+    expect(await topicEndOffset()).toBe(offset);
+  });
+
+  test("CastBatch stamps votes sent without id or acceptance time, as Cast does", async () => {
+    const outcome = await client.castBatch([uniqueVote(), uniqueVote()]);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.value).toHaveLength(2);
+    for (const receipt of outcome.value) expect(receipt.id).toMatch(UUID_V7);
+  });
+
+  test("a batch with one bad vote names its index as a stream does and publishes none of the good ones", async () => {
+    const offset = await topicEndOffset();
+    const votes: VoteMessage[] = [uniqueVote(), uniqueVote(), { ...uniqueVote(), rank: "" }, uniqueVote()];
+    const outcome = await client.castBatch(votes);
+    expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
+    expect(!outcome.ok && outcome.error.details).toBe("the vote does not match the schema: [2].rank must be 1 to 16 characters");
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([{ field: "[2].rank", message: "must be 1 to 16 characters" }]);
+    expect(await topicEndOffset()).toBe(offset);
+  });
+
+  test("an empty batch is refused with INVALID_ARGUMENT saying it holds no vote", async () => {
+    const outcome = await client.castBatch([]);
+    expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([{ field: "(body)", message: "must hold at least one vote" }]);
+  });
+
+  test("a batch of 501 votes is refused with INVALID_ARGUMENT naming the count and nothing reaches Kafka", async () => {
+    const offset = await topicEndOffset();
+    const outcome = await client.castBatch(Array.from({ length: 501 }, () => uniqueVote()));
+    expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([
+      { field: "(body)", message: "holds 501 votes; at most 500 are accepted at once" },
+    ]);
+    expect(await topicEndOffset()).toBe(offset);
+  });
+
+  test("a stream message larger than any vote is refused with INVALID_ARGUMENT naming its index", async () => {
+    const offset = await topicEndOffset();
+    const outcome = await client.castStream([uniqueVote(), { ...uniqueVote(), album: "a".repeat(20_000) }]);
+    expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([
+      { field: "[1]", message: "holds more than 16384 characters; no vote is that large" },
     ]);
     expect(await topicEndOffset()).toBe(offset);
   });

@@ -3,8 +3,8 @@ import { type CoalescerOptions, HttpError, type Vote, VoteCoalescer } from "@mar
 import {
   type HealthServiceProto,
   loadContract,
+  MAX_BATCH_MESSAGE_BYTES,
   MAX_RECEIPTS_MESSAGE_BYTES,
-  MAX_VOTE_MESSAGE_BYTES,
   type Receipt__Output,
   toTimestamp,
   VOTE_SERVICE_NAME,
@@ -20,7 +20,7 @@ const HEALTH_DEADLINE_MS = 2000;
 
 /** Chosen on purpose: pings within the server's allowance, quick reconnects after a server restart. */
 export const CHANNEL_OPTIONS: ChannelOptions = {
-  "grpc.max_send_message_length": MAX_VOTE_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_BATCH_MESSAGE_BYTES,
   "grpc.max_receive_message_length": MAX_RECEIPTS_MESSAGE_BYTES,
   // A dead connection is noticed within 25 s even while idle, instead of on the next vote.
   "grpc.keepalive_time_ms": 20_000,
@@ -38,7 +38,7 @@ export function toMessage(vote: Vote): VoteMessage {
 }
 
 /**
- * The answer for a failed coalesced stream. The edge validated every vote already, so the
+ * The answer for a failed coalesced batch. The edge validated every vote already, so the
  * server refusing one as invalid is a bug, not the caller's fault: no request in the batch is
  * told its own vote was bad because of another's.
  */
@@ -83,30 +83,22 @@ export class VoteServerClient {
   private castBatch(votes: readonly Vote[]): Promise<void> {
     const deadline = Date.now() + this.deadlineMs;
     return new Promise<void>((resolve, reject) => {
-      // A lone vote goes unary: cheaper than a stream when there was nobody to share it with.
-      if (votes.length === 1) {
-        this.votes.Cast(toMessage(votes[0] as Vote), { deadline }, (error, receipt) => {
-          if (error) return reject(batchErrorFor(error));
-          try {
-            checkReceipts(votes, receipt ? [receipt] : []);
-            resolve();
-          } catch (mismatch) {
-            reject(mismatch);
-          }
-        });
-        return;
-      }
-      const stream = this.votes.CastStream({ deadline }, (error, reply) => {
+      const answered = (error: ServiceError | null, receipts: readonly Receipt__Output[]) => {
         if (error) return reject(batchErrorFor(error));
         try {
-          checkReceipts(votes, reply?.receipts ?? []);
+          checkReceipts(votes, receipts);
           resolve();
         } catch (mismatch) {
           reject(mismatch);
         }
-      });
-      for (const vote of votes) stream.write(toMessage(vote));
-      stream.end();
+      };
+      // A lone vote goes unary Cast: measured a few percent cheaper than a batch of one.
+      if (votes.length === 1) {
+        this.votes.Cast(toMessage(votes[0] as Vote), { deadline }, (error, receipt) => answered(error, receipt ? [receipt] : []));
+      } else {
+        // One message for the whole batch: a stream pays grpc-js's per-message work for every vote.
+        this.votes.CastBatch({ votes: votes.map(toMessage) }, { deadline }, (error, reply) => answered(error, reply?.receipts ?? []));
+      }
     });
   }
 

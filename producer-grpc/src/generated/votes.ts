@@ -6,6 +6,7 @@ import type { Receipt as _marimba_v1_Receipt, Receipt__Output as _marimba_v1_Rec
 import type { Receipts as _marimba_v1_Receipts, Receipts__Output as _marimba_v1_Receipts__Output } from './marimba/v1/Receipts';
 import type { Vote as _marimba_v1_Vote, Vote__Output as _marimba_v1_Vote__Output } from './marimba/v1/Vote';
 import type { VoteServiceClient as _marimba_v1_VoteServiceClient, VoteServiceDefinition as _marimba_v1_VoteServiceDefinition } from './marimba/v1/VoteService';
+import type { Votes as _marimba_v1_Votes, Votes__Output as _marimba_v1_Votes__Output } from './marimba/v1/Votes';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -29,6 +30,7 @@ export interface ProtoGrpcType {
        * (too many votes waiting for Kafka: retry shortly).
        */
       VoteService: SubtypeConstructor<typeof grpc.Client, _marimba_v1_VoteServiceClient> & { service: _marimba_v1_VoteServiceDefinition }
+      Votes: MessageTypeDefinition<_marimba_v1_Votes, _marimba_v1_Votes__Output>
     }
   }
 }

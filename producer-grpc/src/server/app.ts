@@ -4,8 +4,8 @@ import { type Logger, probes, type Registry, type VotePublisher } from "@marimba
 import { Elysia } from "elysia";
 import {
   loadContract,
+  MAX_BATCH_MESSAGE_BYTES,
   MAX_RECEIPTS_MESSAGE_BYTES,
-  MAX_VOTE_MESSAGE_BYTES,
   type VoteServiceHandlers,
   type VoteServiceProto,
 } from "../contract.ts";
@@ -16,7 +16,8 @@ import { voteServiceHandlers } from "./service.ts";
 
 /** Chosen on purpose: small messages, pings that keep idle edge channels alive through NATs and proxies. */
 export const SERVER_OPTIONS: ServerOptions = {
-  "grpc.max_receive_message_length": MAX_VOTE_MESSAGE_BYTES,
+  // Sized for a CastBatch of 500 votes; a stream checks each of its votes against MAX_VOTE_MESSAGE_BYTES.
+  "grpc.max_receive_message_length": MAX_BATCH_MESSAGE_BYTES,
   "grpc.max_send_message_length": MAX_RECEIPTS_MESSAGE_BYTES,
   // The server pings a connection idle for 30 s and drops it if no answer comes within 10 s.
   "grpc.keepalive_time_ms": 30_000,

@@ -1,8 +1,15 @@
 import { Metadata, type sendUnaryData, status } from "@grpc/grpc-js";
 import { type Logger, MAX_BULK_VOTES, type Vote, type VotePublisher } from "@marimba/shared";
-import { type Receipt, toTimestamp, type VoteMessage__Output, type VoteServiceHandlers } from "../contract.ts";
+import {
+  MAX_VOTE_MESSAGE_BYTES,
+  type Receipt,
+  type Receipts,
+  toTimestamp,
+  type VoteMessage__Output,
+  type VoteServiceHandlers,
+} from "../contract.ts";
 import type { GrpcMetrics } from "./metrics.ts";
-import { type CallFailure, invalidArgument, publishFailureStatus, votesFromMessages } from "./votes.ts";
+import { type CallFailure, invalidArgument, publishFailureStatus, textLength, votesFromMessages } from "./votes.ts";
 
 export interface VoteServiceDeps {
   publisher: Pick<VotePublisher, "publish">;
@@ -20,9 +27,14 @@ function answerFailure<T>(callback: sendUnaryData<T>, failure: CallFailure): voi
   callback({ code: failure.code, details: failure.details, metadata }, null);
 }
 
+/** A batch or stream of more votes than one call may carry, in the HTTP route's words. */
+function tooManyVotes(held: string): CallFailure {
+  return invalidArgument([{ field: "(body)", message: `holds ${held} votes; at most ${MAX_BULK_VOTES} are accepted at once` }]);
+}
+
 /**
  * `marimba.v1.VoteService`: validates votes with the HTTP route's rules and answers OK only
- * once Kafka acknowledged them. A stream's votes are published together, all or none.
+ * once Kafka acknowledged them. A stream's or a batch's votes are published together, all or none.
  */
 export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps): VoteServiceHandlers {
   /** Validates and publishes; resolves with the receipts, or the failure to answer with. */
@@ -37,6 +49,19 @@ export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps
       if (failure.code === status.INTERNAL) log.error({ err: error }, "publishing votes failed unexpectedly");
       return failure;
     }
+  };
+
+  /** Casts several votes as one and answers with a receipt for each, in order. */
+  const castMany = (method: string, messages: VoteMessage__Output[], startedAt: number, callback: sendUnaryData<Receipts>) => {
+    void cast(messages, true).then((outcome) => {
+      if (Array.isArray(outcome)) {
+        metrics.observe(method, status.OK, startedAt, outcome.length);
+        callback(null, { receipts: outcome.map(receiptOf) });
+      } else {
+        metrics.observe(method, outcome.code, startedAt, messages.length);
+        answerFailure(callback, outcome);
+      }
+    });
   };
 
   return {
@@ -65,11 +90,12 @@ export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps
       call.on("data", (message: VoteMessage__Output) => {
         if (answered) return;
         messages.push(message);
-        // Refused as soon as it is too long, so a runaway stream cannot hold the server's memory.
-        if (messages.length > MAX_BULK_VOTES) {
+        // Refused as soon as it is too long or a vote too large, so a runaway stream cannot hold the server's memory.
+        if (messages.length > MAX_BULK_VOTES) fail(tooManyVotes(`more than ${MAX_BULK_VOTES}`));
+        else if (textLength(message) > MAX_VOTE_MESSAGE_BYTES) {
           fail(
             invalidArgument([
-              { field: "(body)", message: `holds more than ${MAX_BULK_VOTES} votes; at most ${MAX_BULK_VOTES} are accepted at once` },
+              { field: `[${messages.length - 1}]`, message: `holds more than ${MAX_VOTE_MESSAGE_BYTES} characters; no vote is that large` },
             ]),
           );
         }
@@ -77,20 +103,26 @@ export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps
       call.on("end", () => {
         if (answered) return;
         answered = true;
-        void cast(messages, true).then((outcome) => {
-          if (Array.isArray(outcome)) {
-            metrics.observe("CastStream", status.OK, startedAt, outcome.length);
-            callback(null, { receipts: outcome.map(receiptOf) });
-          } else {
-            metrics.observe("CastStream", outcome.code, startedAt, messages.length);
-            answerFailure(callback, outcome);
-          }
-        });
+        castMany("CastStream", messages, startedAt, callback);
       });
       // A caller that cancels before half-closing gets nothing published.
       call.on("error", () => {
         answered = true;
       });
+    },
+
+    CastBatch(call, callback) {
+      const startedAt = performance.now();
+      // An empty repeated field decodes as absent; validation then says the batch holds no vote.
+      const messages = call.request.votes ?? [];
+      // Counted before any vote is read: 1 MiB of empty messages would be hundreds of thousands.
+      if (messages.length > MAX_BULK_VOTES) {
+        const failure = tooManyVotes(String(messages.length));
+        metrics.observe("CastBatch", failure.code, startedAt, messages.length);
+        answerFailure(callback, failure);
+        return;
+      }
+      castMany("CastBatch", messages, startedAt, callback);
     },
   };
 }

@@ -20,6 +20,21 @@ function wireFields(message: VoteMessage__Output): Record<string, string> {
 }
 
 /**
+ * The characters of a message's text fields, about what it holds in memory once decoded. A valid
+ * vote has a few hundred at most; a stream checks each of its messages with this, because the
+ * receive limit is sized for a whole CastBatch.
+ */
+export function textLength(message: VoteMessage__Output): number {
+  return (
+    (message.id?.length ?? 0) +
+    (message.name?.length ?? 0) +
+    (message.album?.length ?? 0) +
+    (message.year?.length ?? 0) +
+    (message.rank?.length ?? 0)
+  );
+}
+
+/**
  * Validates votes received over gRPC with the HTTP route's rules and messages, and keeps the
  * id and acceptance time the edge gave them; a caller that left them out (say, `grpcurl`) is
  * its own edge, and its votes are stamped here.

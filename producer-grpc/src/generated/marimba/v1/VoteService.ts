@@ -5,6 +5,7 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { Receipt as _marimba_v1_Receipt, Receipt__Output as _marimba_v1_Receipt__Output } from '../../marimba/v1/Receipt';
 import type { Receipts as _marimba_v1_Receipts, Receipts__Output as _marimba_v1_Receipts__Output } from '../../marimba/v1/Receipts';
 import type { Vote as _marimba_v1_Vote, Vote__Output as _marimba_v1_Vote__Output } from '../../marimba/v1/Vote';
+import type { Votes as _marimba_v1_Votes, Votes__Output as _marimba_v1_Votes__Output } from '../../marimba/v1/Votes';
 
 /**
  * Casts fans' votes. A vote answered OK is durably in Kafka (acks = all).
@@ -27,6 +28,27 @@ export interface VoteServiceClient extends grpc.Client {
   cast(argument: _marimba_v1_Vote, metadata: grpc.Metadata, callback: grpc.requestCallback<_marimba_v1_Receipt__Output>): grpc.ClientUnaryCall;
   cast(argument: _marimba_v1_Vote, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipt__Output>): grpc.ClientUnaryCall;
   cast(argument: _marimba_v1_Vote, callback: grpc.requestCallback<_marimba_v1_Receipt__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * all together or not at all: what the edge sends, as one message costs both sides less than a
+   * stream of one message per vote. Field problems name the vote by its index, as CastStream's
+   * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
+   */
+  CastBatch(argument: _marimba_v1_Votes, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  CastBatch(argument: _marimba_v1_Votes, metadata: grpc.Metadata, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  CastBatch(argument: _marimba_v1_Votes, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  CastBatch(argument: _marimba_v1_Votes, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  /**
+   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * all together or not at all: what the edge sends, as one message costs both sides less than a
+   * stream of one message per vote. Field problems name the vote by its index, as CastStream's
+   * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
+   */
+  castBatch(argument: _marimba_v1_Votes, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  castBatch(argument: _marimba_v1_Votes, metadata: grpc.Metadata, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  castBatch(argument: _marimba_v1_Votes, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
+  castBatch(argument: _marimba_v1_Votes, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
   
   /**
    * Up to 500 votes in one stream, accepted all together or not at all.
@@ -58,6 +80,14 @@ export interface VoteServiceHandlers extends grpc.UntypedServiceImplementation {
   Cast: grpc.handleUnaryCall<_marimba_v1_Vote__Output, _marimba_v1_Receipt>;
   
   /**
+   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * all together or not at all: what the edge sends, as one message costs both sides less than a
+   * stream of one message per vote. Field problems name the vote by its index, as CastStream's
+   * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
+   */
+  CastBatch: grpc.handleUnaryCall<_marimba_v1_Votes__Output, _marimba_v1_Receipts>;
+  
+  /**
    * Up to 500 votes in one stream, accepted all together or not at all.
    */
   CastStream: grpc.handleClientStreamingCall<_marimba_v1_Vote__Output, _marimba_v1_Receipts>;
@@ -66,5 +96,6 @@ export interface VoteServiceHandlers extends grpc.UntypedServiceImplementation {
 
 export interface VoteServiceDefinition extends grpc.ServiceDefinition {
   Cast: MethodDefinition<_marimba_v1_Vote, _marimba_v1_Receipt, _marimba_v1_Vote__Output, _marimba_v1_Receipt__Output>
+  CastBatch: MethodDefinition<_marimba_v1_Votes, _marimba_v1_Receipts, _marimba_v1_Votes__Output, _marimba_v1_Receipts__Output>
   CastStream: MethodDefinition<_marimba_v1_Vote, _marimba_v1_Receipts, _marimba_v1_Vote__Output, _marimba_v1_Receipts__Output>
 }
