@@ -1,13 +1,30 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import type { Kafka } from "kafkajs";
 import { kafkaClient, silentLogger, stackEnv, topicEndOffset } from "../../../stack/src/testkit.ts";
 import { createKafka } from "../src/clients.ts";
-import { PublishError, VotePublisher } from "../src/publisher.ts";
+import { PublishError, StickyPartitioner, VotePublisher } from "../src/publisher.ts";
 import { acceptVote } from "../src/vote.ts";
 
 const votes = (count: number) =>
   Array.from({ length: count }, (_, i) =>
     acceptVote({ name: "Publisher Test", album: "Batch", year: "2026", rank: String(i % 5) }, "http"),
   );
+
+/** Runs `use` with a throwaway topic of its own on the stack's Kafka, deleted afterwards. */
+async function withTopic(partitions: number, use: (kafka: Kafka, topic: string, endOffsets: () => Promise<number[]>) => Promise<void>) {
+  const kafka = kafkaClient("publisher-test-topic");
+  const topic = `publisher-test-${crypto.randomUUID()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  const endOffsets = async () => (await admin.fetchTopicOffsets(topic)).map(({ high }) => Number(high)).sort((a, b) => a - b);
+  try {
+    await use(kafka, topic, endOffsets);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  }
+}
 
 describe("VotePublisher (real Kafka)", () => {
   const batches: number[] = [];
@@ -27,27 +44,32 @@ describe("VotePublisher (real Kafka)", () => {
   test("each vote is keyed by its id and carries the wire format", async () => {
     const [vote] = votes(1);
     if (!vote) throw new Error("no vote");
-    const kafka = kafkaClient("publisher-test-reader");
-    const topic = `publisher-test-${crypto.randomUUID()}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const own = new VotePublisher(kafka, { topic }, silentLogger);
-    await own.publish([vote]);
-    await own.stop();
-    const consumer = kafka.consumer({ groupId: topic });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen = await new Promise<{ key: string | undefined; value: unknown }>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) =>
-          resolve({ key: message.key?.toString(), value: JSON.parse(message.value?.toString() ?? "null") }),
+    await withTopic(1, async (kafka, topic) => {
+      const own = new VotePublisher(kafka, { topic }, silentLogger);
+      await own.publish([vote]);
+      await own.stop();
+      const consumer = kafka.consumer({ groupId: topic });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const seen = await new Promise<{ key: string | undefined; value: unknown }>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) =>
+            resolve({ key: message.key?.toString(), value: JSON.parse(message.value?.toString() ?? "null") }),
+        });
       });
+      expect(seen).toEqual({ key: vote.id, value: vote });
+      await consumer.disconnect();
     });
-    expect(seen).toEqual({ key: vote.id, value: vote });
-    await consumer.disconnect();
-    await admin.deleteTopics({ topics: [topic] });
-    await admin.disconnect();
+  }, 20_000);
+
+  test("a batch lands in one partition and the next batch in another", async () => {
+    await withTopic(3, async (kafka, topic, endOffsets) => {
+      const own = new VotePublisher(kafka, { topic }, silentLogger);
+      await own.publish(votes(10));
+      await own.publish(votes(7));
+      await own.stop();
+      expect(await endOffsets()).toEqual([0, 7, 10]);
+    });
   }, 20_000);
 
   test("a full queue refuses at once as overloaded", async () => {
@@ -91,5 +113,37 @@ describe("VotePublisher (real Kafka)", () => {
     await pending;
     expect(await topicEndOffset()).toBe(before + 3);
     await expect(closing.publish(votes(1))).rejects.toHaveProperty("reason", "stopped");
+  });
+});
+
+describe("StickyPartitioner", () => {
+  const partitions = (leaders: number[]) =>
+    leaders.map((leader, partitionId) => ({ partitionId, leader, partitionErrorCode: 0, replicas: [], isr: [], offlineReplicas: [] }));
+  const message = { key: "id", value: "vote" };
+
+  test("every message of a request gets one partition, and each request the next one", () => {
+    const sticky = new StickyPartitioner();
+    const partitionMetadata = partitions([1, 1, 1]);
+    const chosen: number[][] = [];
+    for (let request = 0; request < 4; request++) {
+      sticky.rotate();
+      chosen.push([1, 2, 3].map(() => sticky.partition({ topic: "votes", partitionMetadata, message })));
+    }
+    expect(chosen).toEqual([
+      [0, 0, 0],
+      [1, 1, 1],
+      [2, 2, 2],
+      [0, 0, 0],
+    ]);
+  });
+
+  test("a partition without a leader is passed over while others have one", () => {
+    const sticky = new StickyPartitioner();
+    const partitionMetadata = partitions([1, -1, 1]);
+    const chosen = [1, 2, 3, 4].map(() => {
+      sticky.rotate();
+      return sticky.partition({ topic: "votes", partitionMetadata, message });
+    });
+    expect(chosen).toEqual([0, 2, 0, 2]);
   });
 });
