@@ -230,6 +230,19 @@ export const mongo: Component = {
 
 // ── Redis ────────────────────────────────────────────────────────────────────────────────────
 
+/** True once a Redis server at `url` answers PING within 2 s. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = createRedis(url, { lazyConnect: true });
+  try {
+    return await within(2000, async () => {
+      await client.connect();
+      await client.ping();
+    });
+  } finally {
+    client.disconnect();
+  }
+}
+
 export const redis: Component = {
   name: "redis",
   port: ports.redis,
@@ -265,17 +278,7 @@ export const redis: Component = {
       ],
     };
   },
-  async ready() {
-    const client = createRedis(stackEnv.REDIS_URL, { lazyConnect: true });
-    try {
-      return await within(2000, async () => {
-        await client.connect();
-        await client.ping();
-      });
-    } finally {
-      client.disconnect();
-    }
-  },
+  ready: () => redisAnswers(stackEnv.REDIS_URL),
 };
 
 export const dependencies: Component[] = [kafka, mongo, redis];

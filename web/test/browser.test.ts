@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { within } from "@marimba/shared";
-import { createRedis } from "@marimba/shared/storage";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Component } from "../../stack/src/components.ts";
+import { redisAnswers } from "../../stack/src/dependencies.ts";
 import { ROOT } from "../../stack/src/paths.ts";
 import { service, services } from "../../stack/src/services.ts";
 import { ports, post, startComponent, stopComponent, uniqueVote, urls } from "../../stack/src/testkit.ts";
@@ -55,17 +54,7 @@ const isolatedRedis: Component = {
     name: "redis-web-test",
     command: ["redis-server", "--port", String(isolatedRedisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
   }),
-  async ready() {
-    const client = createRedis(`redis://127.0.0.1:${isolatedRedisPort}`, { lazyConnect: true });
-    try {
-      return await within(2000, async () => {
-        await client.connect();
-        await client.ping();
-      });
-    } finally {
-      client.disconnect();
-    }
-  },
+  ready: () => redisAnswers(`redis://127.0.0.1:${isolatedRedisPort}`),
 };
 const isolatedWebPort = ports.web + 7;
 const isolatedWeb = service("web-isolated", "web/src/server/index.ts", isolatedWebPort, {

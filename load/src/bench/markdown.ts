@@ -34,6 +34,15 @@ function cpuTable(runs: readonly { name: string; cpu: CpuUse; votes?: number }[]
   );
 }
 
+const drainRow = (name: string, run: NonNullable<BenchResults["drain"]>["consumer"]) => [
+  name,
+  num(run.votes),
+  num(run.votesPerSecond),
+  run.drainSeconds,
+  run.wallSeconds,
+  num(run.stored),
+];
+
 /** The generated section of BENCHMARKS.md: conditions, targets, then one table per scenario. */
 export function renderResults(results: BenchResults): string {
   const { machine, options } = results;
@@ -136,22 +145,8 @@ export function renderResults(results: BenchResults): string {
       table(
         ["consumer", "votes", "votes/s", "draining s", "with start-up s", "stored in MongoDB"],
         [
-          [
-            "marimba consumer (batched, exactly-once)",
-            num(drain.consumer.votes),
-            num(drain.consumer.votesPerSecond),
-            drain.consumer.drainSeconds,
-            drain.consumer.wallSeconds,
-            num(drain.consumer.stored),
-          ],
-          [
-            "per-message baseline (old system's way)",
-            num(drain.baseline.votes),
-            num(drain.baseline.votesPerSecond),
-            drain.baseline.drainSeconds,
-            drain.baseline.wallSeconds,
-            num(drain.baseline.stored),
-          ],
+          drainRow("marimba consumer (batched, exactly-once)", drain.consumer),
+          drainRow("per-message baseline (old system's way)", drain.baseline),
         ],
       ),
       "",

@@ -49,10 +49,11 @@ export function checkTargets(results: Pick<BenchResults, "ingest" | "drain" | "e
   const checks: TargetCheck[] = [];
   const ran = (scenario: Scenario) => results.options.scenarios.includes(scenario);
   if (ran("ingest")) {
-    // Each route is checked as it ran: alone (consumer stopped) and with the consumer storing.
+    // Each run is checked as it ran: with the consumer storing and with it stopped. Without
+    // results, each route's targets are listed as not measured.
     const runs = results.ingest?.routes ?? results.routes.map((route) => ({ route, consumer: "stopped" as const }));
     for (const run of runs) {
-      const measured = results.ingest?.routes.find((entry) => entry.route === run.route && entry.consumer === run.consumer);
+      const measured = "result" in run ? run : undefined;
       const label = `${run.route} route, consumer ${run.consumer}`;
       const check = (what: string, target: string, value: string | undefined, met: boolean | undefined) =>
         checks.push({ scenario: "ingest", what: `${label}: ${what}`, target, measured: value ?? "not measured", met: met ?? null });

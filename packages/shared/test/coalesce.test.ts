@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { VoteCoalescer } from "../src/coalesce.ts";
+import { Coalescer } from "../src/coalesce.ts";
 import { HttpError } from "../src/http.ts";
 import { acceptVote, type Vote } from "../src/vote.ts";
 
@@ -25,7 +25,7 @@ const settledState = (promise: Promise<void>) =>
 describe("vote coalescer", () => {
   test("concurrent requests within the linger share one upstream batch and are all accepted with it", async () => {
     const { batches, send } = upstream();
-    const coalescer = new VoteCoalescer(send, { lingerMs: 5 });
+    const coalescer = new Coalescer<Vote>(send, { lingerMs: 5 });
     const first = votes(1);
     const second = votes(3);
     const answers = [coalescer.forward(first), coalescer.forward(second)].map(settledState);
@@ -38,7 +38,7 @@ describe("vote coalescer", () => {
 
   test("a failed batch gives every caller in it the same error, and later batches are unaffected", async () => {
     const { batches, send } = upstream();
-    const coalescer = new VoteCoalescer(send, { lingerMs: 1 });
+    const coalescer = new Coalescer<Vote>(send, { lingerMs: 1 });
     const refused = [coalescer.forward(votes(1)), coalescer.forward(votes(2))].map(settledState);
     await Bun.sleep(10);
     const unavailable = new HttpError(503, "the vote service is unreachable; retry shortly");
@@ -56,7 +56,7 @@ describe("vote coalescer", () => {
 
   test("a batch never holds more than the cap, and a request is never split across batches", async () => {
     const { batches, send } = upstream();
-    const coalescer = new VoteCoalescer(send, { maxVotes: 500, lingerMs: 1000 });
+    const coalescer = new Coalescer<Vote>(send, { maxItems: 500, lingerMs: 1000 });
     const answers = [
       coalescer.forward(votes(300)),
       coalescer.forward(votes(300)), // would overflow the first batch: starts the second
@@ -72,7 +72,7 @@ describe("vote coalescer", () => {
 
   test("500 single votes are sent at once, without waiting for the linger", () => {
     const { batches, send } = upstream();
-    const coalescer = new VoteCoalescer(send, { maxVotes: 500, lingerMs: 60_000 });
+    const coalescer = new Coalescer<Vote>(send, { maxItems: 500, lingerMs: 60_000 });
     for (let i = 0; i < 501; i += 1) void coalescer.forward([vote(String((i % 5) + 1))]);
     expect(batches.map((batch) => batch.votes.length)).toEqual([500]);
     coalescer.flush();
@@ -80,7 +80,7 @@ describe("vote coalescer", () => {
   });
 
   test("a send function that throws instead of rejecting still answers every caller", async () => {
-    const coalescer = new VoteCoalescer(
+    const coalescer = new Coalescer<Vote>(
       () => {
         throw new HttpError(502, "bug");
       },
@@ -92,7 +92,7 @@ describe("vote coalescer", () => {
 
   test("with a cap of one vote every request goes upstream on its own", () => {
     const { batches, send } = upstream();
-    const coalescer = new VoteCoalescer(send, { maxVotes: 1 });
+    const coalescer = new Coalescer<Vote>(send, { maxItems: 1 });
     void coalescer.forward(votes(1));
     void coalescer.forward(votes(1));
     expect(batches.map((batch) => batch.votes.length)).toEqual([1, 1]);

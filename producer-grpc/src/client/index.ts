@@ -16,11 +16,11 @@ await runService(logger, async () => {
       .default("127.0.0.1:3001"),
     UPSTREAM_DEADLINE_MS: env.positiveInt(DEFAULT_DEADLINE_MS),
     // Most votes per upstream call; 1 sends every request on its own, as before coalescing.
-    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxVotes),
+    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxItems),
   });
   const registry = createRegistry("producer-grpc-client");
   const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS, {
-    maxVotes: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
+    maxItems: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
   });
   const app = createClientApp({ upstream, registry }).listen({
     hostname: config.HOST,

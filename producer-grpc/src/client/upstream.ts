@@ -1,5 +1,5 @@
 import { type ChannelOptions, credentials, loadPackageDefinition, type ServiceError, status } from "@grpc/grpc-js";
-import { type CoalescerOptions, HttpError, type Vote, VoteCoalescer } from "@marimba/shared";
+import { type BatchOptions, Coalescer, HttpError, type Vote } from "@marimba/shared";
 import {
   type HealthServiceProto,
   loadContract,
@@ -58,14 +58,14 @@ function checkReceipts(votes: readonly Vote[], receipts: readonly Receipt__Outpu
 export class VoteServerClient {
   private readonly votes: VoteServiceClient;
   private readonly health: InstanceType<HealthServiceProto["Health"]>;
-  private readonly coalescer: VoteCoalescer;
+  private readonly coalescer: Coalescer<Vote>;
 
   constructor(
     address: string,
     private readonly deadlineMs = DEFAULT_DEADLINE_MS,
-    batch: Partial<CoalescerOptions> = {},
+    batch: Partial<BatchOptions> = {},
   ) {
-    this.coalescer = new VoteCoalescer((votes) => this.castBatch(votes), batch);
+    this.coalescer = new Coalescer<Vote>((votes) => this.castBatch(votes), batch);
     const proto = loadPackageDefinition(loadContract()) as unknown as {
       marimba: { v1: VoteServiceProto };
       grpc: { health: { v1: HealthServiceProto } };

@@ -10,11 +10,11 @@ await runService(logger, async () => {
     HOST: env.text("127.0.0.1"),
     UPSTREAM_URL: env.url("http://127.0.0.1:8080"),
     // Most votes per upstream request; 1 sends every request on its own, as before coalescing.
-    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxVotes),
+    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxItems),
   });
   const registry = createRegistry("producer-http-client");
   const upstream = new VoteUpstream(config.UPSTREAM_URL.replace(/\/$/, ""), {
-    maxVotes: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
+    maxItems: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
   });
   const app = createClientApp({ upstream, registry }).listen({ hostname: config.HOST, port: config.PORT });
   logger.info({ port: config.PORT, upstream: config.UPSTREAM_URL }, "accepting votes");

@@ -1,4 +1,4 @@
-import { type CoalescerOptions, type ErrorBody, HttpError, type Vote, VoteCoalescer } from "@marimba/shared";
+import { type BatchOptions, Coalescer, type ErrorBody, HttpError, type Vote } from "@marimba/shared";
 
 /** Longer than the server's worst case, so the edge never answers 503 for a vote the server wrote. */
 const FORWARD_TIMEOUT_MS = 25_000;
@@ -29,13 +29,13 @@ export async function postVotes(baseUrl: string, votes: readonly Vote[]): Promis
 
 /** The producer-http server, reached over kept-alive HTTP connections; concurrent requests share one `POST /data`. */
 export class VoteUpstream {
-  private readonly coalescer: VoteCoalescer;
+  private readonly coalescer: Coalescer<Vote>;
 
   constructor(
     private readonly baseUrl: string,
-    batch: Partial<CoalescerOptions> = {},
+    batch: Partial<BatchOptions> = {},
   ) {
-    this.coalescer = new VoteCoalescer((votes) => postVotes(this.baseUrl, votes), batch);
+    this.coalescer = new Coalescer<Vote>((votes) => postVotes(this.baseUrl, votes), batch);
   }
 
   /** Resolves once the server answered 202 (Kafka acknowledged); throws an HttpError to answer with otherwise. */
