@@ -4,12 +4,14 @@
  */
 import { createKafka, createLogger, type VoteInput } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
+import type { KafkaConfig } from "kafkajs";
 import { stackEnv } from "./dependencies.ts";
 import { urls } from "./services.ts";
 
 export { startComponent, stopComponent } from "./components.ts";
 export { sampleVotes } from "./demo.ts";
 export { kafka as kafkaComponent, mongo as mongoComponent, redis as redisComponent, stackEnv } from "./dependencies.ts";
+export { CuttableNetwork, KAFKA_API } from "./network.ts";
 export { ports } from "./ports.ts";
 export { sleep, waitFor } from "./processes.ts";
 export { readTallies, type Tallies } from "./tallies.ts";
@@ -65,8 +67,9 @@ export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<numb
   }
 }
 
-export function kafkaClient(clientId = "marimba-test") {
-  return createKafka(clientId, stackEnv.KAFKA_BROKERS.split(","), silent);
+/** A client of the stack's Kafka, with the services' settings (and optionally a network to cut). */
+export function kafkaClient(clientId = "marimba-test", network: Partial<Pick<KafkaConfig, "socketFactory">> = {}) {
+  return createKafka(clientId, stackEnv.KAFKA_BROKERS.split(","), silent, network);
 }
 
 export { silent as silentLogger };

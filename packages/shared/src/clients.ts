@@ -1,9 +1,18 @@
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import type { Logger } from "./log.ts";
 
-/** One Kafka client per process; kafkajs logs go through the service's logger. */
-export function createKafka(clientId: string, brokers: string[], log: Logger): Kafka {
+/**
+ * One Kafka client per process; kafkajs logs go through the service's logger. Tests pass a
+ * `socketFactory` to put a network they can cut between the client and the broker.
+ */
+export function createKafka(
+  clientId: string,
+  brokers: string[],
+  log: Logger,
+  network: Partial<Pick<KafkaConfig, "socketFactory">> = {},
+): Kafka {
   return new Kafka({
+    socketFactory: network.socketFactory,
     clientId,
     brokers,
     connectionTimeout: 1000,

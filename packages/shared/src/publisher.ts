@@ -13,8 +13,13 @@ export interface PublisherOptions {
   /** A vote not yet sent after this long is refused: a caller is never left hanging. */
   queueTimeoutMs: number;
   /**
+   * How long a batch Kafka did not acknowledge is sent again, with the same producer id and
+   * sequence numbers, before its callers are refused. Kept below the edges' 25 s deadline.
+   */
+  deliveryTimeoutMs: number;
+  /**
    * False while Kafka is known to be unreachable: new votes are then refused at once instead of
-   * waiting behind a batch that is retrying (see the producer's retry below).
+   * waiting behind a batch that is being sent again (see `send`).
    */
   kafkaReachable?: () => boolean;
 }
@@ -24,6 +29,7 @@ export const DEFAULT_PUBLISHER_OPTIONS: Omit<PublisherOptions, "topic"> = {
   lingerMs: 2,
   maxQueuedVotes: 20_000,
   queueTimeoutMs: 5000,
+  deliveryTimeoutMs: 20_000,
 };
 
 /** Why a vote could not be made durable; edges map it to 503 (unavailable) or 429/503 (overloaded). */
@@ -190,26 +196,51 @@ export class VotePublisher {
     return this.inFlight;
   }
 
+  /**
+   * A batch whose produce request failed may still have been written: the broker can append it
+   * and go away before its answer arrives. So it is sent again with the same producer, partition
+   * and sequence numbers, and the broker answers a copy it already holds with the original
+   * offsets: a Kafka outage shorter than `deliveryTimeoutMs` ends in a 202 and one copy, never in
+   * a 503 for a vote that is in Kafka. Only a batch that never reached a producer is refused at once.
+   */
   private async send(batch: Pending[]): Promise<void> {
     const messages = batch.flatMap((pending) => pending.messages);
     const started = performance.now();
+    let producer: Producer;
     try {
-      const producer = await this.connectedProducer();
-      this.partitioner.rotate();
-      await producer.send({ topic: this.options.topic, acks: -1, messages });
-      this.healthy = true;
-      this.observer.batchSent?.(messages.length, (performance.now() - started) / 1000);
-      for (const pending of batch) pending.resolve();
+      producer = await this.connectedProducer();
     } catch (error) {
-      this.healthy = false;
-      this.observer.batchFailed?.(messages.length);
-      this.log.error({ err: error, votes: messages.length }, "a batch of votes could not be written to Kafka");
-      // A fresh producer gets a new producer id, so its sequence numbers cannot collide with
-      // those of a batch whose outcome is unknown.
-      await this.discardProducer();
-      const failure = new PublishError("unavailable", "the vote could not be written to Kafka; retry shortly");
-      for (const pending of batch) pending.reject(failure);
+      return this.refuse(batch, error, "the vote could not be written to Kafka; retry shortly");
     }
+    this.partitioner.rotate();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await producer.send({ topic: this.options.topic, acks: -1, messages });
+        this.healthy = true;
+        this.observer.batchSent?.(messages.length, (performance.now() - started) / 1000);
+        for (const pending of batch) pending.resolve();
+        return;
+      } catch (error) {
+        this.healthy = false;
+        const wait = Math.min(250 * 2 ** attempt, 2000);
+        if (performance.now() - started + wait >= this.options.deliveryTimeoutMs) {
+          // A fresh producer gets a new producer id, so its sequence numbers cannot collide with
+          // those of this batch, whose outcome stays unknown.
+          await this.discardProducer();
+          return this.refuse(batch, error, "Kafka did not acknowledge the vote in time; retry shortly");
+        }
+        this.log.warn({ err: error, votes: messages.length, retryInMs: wait }, "Kafka did not acknowledge a batch; sending it again");
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  private refuse(batch: Pending[], error: unknown, message: string): void {
+    const votes = batch.reduce((sum, pending) => sum + pending.messages.length, 0);
+    this.observer.batchFailed?.(votes);
+    this.log.error({ err: error, votes }, "a batch of votes could not be written to Kafka");
+    const failure = new PublishError("unavailable", message);
+    for (const pending of batch) pending.reject(failure);
   }
 
   private expireWaiting(): void {
@@ -232,11 +263,8 @@ export class VotePublisher {
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: () => this.partitioner.partition,
-        // A batch whose request reached the broker may have been written even if no answer came
-        // back: it is retried with the same producer id and sequence numbers (the broker drops a
-        // copy) for ~15 s, so a short broker outage ends in a 202, never a 503 for a stored vote.
-        // Past that the caller gets 503 (see discardProducer); the edge's deadline is longer.
-        retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 },
+        // One quick retry inside a send (each attempt stays short); `send` above re-sends a failed batch.
+        retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
       });
       try {
         await producer.connect();

@@ -1,6 +1,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Kafka } from "kafkajs";
-import { kafkaClient, silentLogger, stackEnv, topicEndOffset } from "../../../stack/src/testkit.ts";
+import {
+  CuttableNetwork,
+  KAFKA_API,
+  kafkaClient,
+  silentLogger,
+  sleep,
+  stackEnv,
+  topicEndOffset,
+  waitFor,
+} from "../../../stack/src/testkit.ts";
 import { createKafka } from "../src/clients.ts";
 import { PublishError, StickyPartitioner, VotePublisher } from "../src/publisher.ts";
 import { acceptVote } from "../src/vote.ts";
@@ -92,7 +101,7 @@ describe("VotePublisher (real Kafka)", () => {
     await closed.stop();
   });
 
-  test("with no broker answering, a vote is refused as unavailable once the retries run out, never left hanging", async () => {
+  test("with no broker answering, a vote is refused as unavailable once connecting fails, never left hanging", async () => {
     const nowhere = new VotePublisher(
       createKafka("publisher-test-nowhere", ["127.0.0.1:9"], silentLogger),
       { topic: "votes" },
@@ -100,10 +109,44 @@ describe("VotePublisher (real Kafka)", () => {
     );
     const started = performance.now();
     await expect(nowhere.publish(votes(1))).rejects.toHaveProperty("reason", "unavailable");
-    // Bounded by the producer's retries (~15 s), well inside the edges' 25 s deadline.
+    // Never sent, so refused as soon as connecting fails: well inside the edges' 25 s deadline.
     expect(performance.now() - started).toBeLessThan(25_000);
     await nowhere.stop();
   }, 40_000);
+
+  test("a batch written but never acknowledged is sent again when the network returns: accepted, one copy in Kafka", async () => {
+    await withTopic(1, async (_kafka, topic, endOffsets) => {
+      const network = new CuttableNetwork();
+      const own = new VotePublisher(kafkaClient("publisher-test-cut", network), { topic }, silentLogger);
+      await own.publish(votes(1));
+      network.cutAfterAnswer(KAFKA_API.produce);
+      const pending = own.publish(votes(5));
+      await waitFor("the cut", () => network.isDown, 5000, 10);
+      await sleep(3000); // longer than kafkajs' own retries inside one send
+      network.heal();
+      await pending;
+      expect(await endOffsets()).toEqual([6]);
+      await own.publish(votes(1)); // and the producer goes on with the next sequence numbers
+      expect(await endOffsets()).toEqual([7]);
+      await own.stop();
+    });
+  }, 30_000);
+
+  test("a batch Kafka does not acknowledge within the delivery timeout is refused; the next one goes through", async () => {
+    await withTopic(1, async (_kafka, topic, endOffsets) => {
+      const network = new CuttableNetwork();
+      const own = new VotePublisher(kafkaClient("publisher-test-timeout", network), { topic, deliveryTimeoutMs: 1500 }, silentLogger);
+      await own.publish(votes(1));
+      network.cut();
+      const started = performance.now();
+      await expect(own.publish(votes(3))).rejects.toHaveProperty("reason", "unavailable");
+      expect(performance.now() - started).toBeLessThan(10_000);
+      network.heal();
+      await own.publish(votes(2));
+      expect(await endOffsets()).toEqual([3]);
+      await own.stop();
+    });
+  }, 30_000);
 
   test("after stop, new votes are refused and queued ones were sent", async () => {
     const closing = new VotePublisher(kafkaClient("publisher-test-stop"), { topic: stackEnv.KAFKA_TOPIC, lingerMs: 50 }, silentLogger);
