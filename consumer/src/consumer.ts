@@ -7,6 +7,8 @@ export const CONSUMER_GROUP = "marimba-consumer";
 export interface ConsumerObserver {
   applied?(partition: number, result: ApplyResult, seconds: number): void;
   failed?(partition: number): void;
+  /** kafkajs stopped the consumer on an error it does not retry, and it was started again. */
+  restarted?(): void;
 }
 
 export interface VoteConsumerOptions {
@@ -15,6 +17,8 @@ export interface VoteConsumerOptions {
   concurrency: number;
   /** Most messages stored and counted in one step. */
   sliceSize: number;
+  /** The consumer group; every replica of the service shares `CONSUMER_GROUP`. */
+  groupId?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,6 +32,10 @@ export class VoteConsumer {
   private readonly consumer: Consumer;
   private joined = false;
   private lastApplyFailed = false;
+  private stopping = false;
+  /** Restarts since the consumer last joined its group: the backoff grows with them. */
+  private restarts = 0;
+  private restart: { timer: ReturnType<typeof setTimeout> | null; running: Promise<void> | null } = { timer: null, running: null };
 
   constructor(
     kafka: Kafka,
@@ -37,7 +45,7 @@ export class VoteConsumer {
     private readonly observer: ConsumerObserver = {},
   ) {
     this.consumer = kafka.consumer({
-      groupId: CONSUMER_GROUP,
+      groupId: options.groupId ?? CONSUMER_GROUP,
       // A crashed replica's partitions move after this long: short, so recovery is quick.
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
@@ -53,9 +61,16 @@ export class VoteConsumer {
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      this.restarts = 0;
       logger.info({ assigned: payload.memberAssignment }, "joined the consumer group");
     });
     for (const event of [CRASH, DISCONNECT, STOP]) this.consumer.on(event, () => (this.joined = false));
+    // kafkajs restarts after most errors, but gives up for good on those it deems non-retriable,
+    // such as finding no group coordinator while the broker restarts (tulios/kafkajs#1445, #1630):
+    // the process would live on, consuming nothing. Those restarts are ours.
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (!payload.restart) this.scheduleRestart(payload.error);
+    });
   }
 
   /** Ready: a member of the group, and the last batch was stored. */
@@ -111,8 +126,25 @@ export class VoteConsumer {
     return null;
   }
 
+  private scheduleRestart(error: Error): void {
+    if (this.stopping || this.restart.timer) return;
+    const wait = Math.min(1000 * 2 ** this.restarts++, 15_000);
+    this.logger.error({ err: error, restartInMs: wait }, "the Kafka consumer stopped on an error kafkajs does not retry; restarting it");
+    this.restart.timer = setTimeout(() => {
+      this.restart.timer = null;
+      if (this.stopping) return;
+      this.restart.running = this.start()
+        .then(() => this.observer.restarted?.())
+        .catch((failure: Error) => this.scheduleRestart(failure))
+        .finally(() => (this.restart.running = null));
+    }, wait);
+  }
+
   /** Stops fetching, lets the batch in hand finish and commit, and leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restart.timer) clearTimeout(this.restart.timer);
+    await this.restart.running;
     await this.consumer.disconnect();
   }
 }

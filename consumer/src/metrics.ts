@@ -19,6 +19,11 @@ export function consumerMetrics(registry: Registry): ConsumerObserver {
     help: "Attempts to store a batch that failed and were retried",
     registers: [registry],
   });
+  const restarts = new Counter({
+    name: "marimba_consumer_restarts_total",
+    help: "Times the Kafka consumer was started again after kafkajs gave up on an error",
+    registers: [registry],
+  });
   const seconds = new Histogram({
     name: "marimba_batch_apply_seconds",
     help: "Time to store and count one partition's batch",
@@ -34,6 +39,9 @@ export function consumerMetrics(registry: Registry): ConsumerObserver {
     },
     failed() {
       failures.inc();
+    },
+    restarted() {
+      restarts.inc();
     },
   };
 }
