@@ -29,7 +29,7 @@ export const DEFAULT_PUBLISHER_OPTIONS: Omit<PublisherOptions, "topic"> = {
   lingerMs: 2,
   maxQueuedVotes: 20_000,
   queueTimeoutMs: 5000,
-  deliveryTimeoutMs: 20_000,
+  deliveryTimeoutMs: 22_000,
 };
 
 /** Why a vote could not be made durable; edges map it to 503 (unavailable) or 429/503 (overloaded). */
@@ -222,7 +222,7 @@ export class VotePublisher {
         return;
       } catch (error) {
         this.healthy = false;
-        const wait = Math.min(250 * 2 ** attempt, 2000);
+        const wait = Math.min(250 * 2 ** attempt, 1000);
         if (performance.now() - started + wait >= this.options.deliveryTimeoutMs) {
           // A fresh producer gets a new producer id, so its sequence numbers cannot collide with
           // those of this batch, whose outcome stays unknown.
