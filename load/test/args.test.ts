@@ -143,6 +143,12 @@ describe("npm run bench flags", () => {
     expect(quick.markdown).not.toBe("BENCHMARKS.md");
   });
 
+  test("--consumer-ram-mb is unset unless given, and refused below 16", () => {
+    expect(parseBenchArgs([]).consumerRamMb).toBeUndefined();
+    expect(parseBenchArgs(["--consumer-ram-mb", "512"]).consumerRamMb).toBe(512);
+    expect(refused(() => parseBenchArgs(["--consumer-ram-mb", "8"]))).toContain("--consumer-ram-mb must be an integer from 16");
+  });
+
   test("the baseline never stores more votes than were preloaded", () => {
     expect(parseBenchArgs(["--drain-votes", "100", "--baseline-votes", "500"]).baselineVotes).toBe(100);
   });

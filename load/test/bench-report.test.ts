@@ -62,7 +62,7 @@ function results(): BenchResults {
       topic: "t",
       partitions: 6,
       preload: { votes: 200_000, seconds: 4, votesPerSecond: 50_000 },
-      consumer: { votes: 200_000, wallSeconds: 12, drainSeconds: 10, votesPerSecond: 20_000, stored: 200_000, cpu },
+      consumer: { votes: 200_000, wallSeconds: 12, drainSeconds: 10, votesPerSecond: 20_000, stored: 200_000, cpu, peakRssMb: 180 },
       baseline: { votes: 20_000, wallSeconds: 20, drainSeconds: 19, votesPerSecond: 1000, stored: 20_000, cpu },
       ratio: 20,
     },
@@ -136,7 +136,18 @@ describe("BENCHMARKS.md", () => {
     expect(text).toContain("| producer-http-server | 85% · 17000000 µs/vote | 85% · 17000000 µs/vote | 85% · 17000000 µs/vote |");
     expect(text).toContain("| producer-http-server | 85% · 85 µs/vote | 85% · 850 µs/vote |");
     expect(text).toContain("Ratio: **20×**");
+    expect(text).toContain("| marimba consumer (batched, exactly-once) | 200,000 | 20,000 | 10 | 12 | 200,000 | 180 |");
+    expect(text).toContain("| per-message baseline (old system's way) | 20,000 | 1,000 | 19 | 20 | 20,000 | — |");
     expect(text).toContain("- **e2e:** no route is running");
+    expect(text).not.toContain("BUN_JSC_forceRAMSize");
+  });
+
+  test("a drain whose consumer was given a container's RAM says so, in the command too", () => {
+    const base = results();
+    const drain = { ...(base.drain as NonNullable<typeof base.drain>), consumerRamMb: 512 };
+    const text = renderResults({ ...base, options: { ...base.options, consumerRamMb: 512 }, drain });
+    expect(text).toContain("`npm run bench -- --consumer-ram-mb 512`");
+    expect(text).toContain("sized its heap for 512 MiB of RAM (`BUN_JSC_forceRAMSize`)");
   });
 
   test("rewriting keeps everything outside the markers", () => {

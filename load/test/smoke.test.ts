@@ -146,6 +146,7 @@ describe("against the local stack", () => {
     expect(run.status).toBe(0);
     const results = JSON.parse(readFileSync(out, "utf8"));
     expect(results.drain.consumer).toMatchObject({ votes: 200, stored: 200 });
+    expect(results.drain.consumer.peakRssMb).toBeGreaterThan(0);
     expect(results.targets.map((check: { what: string }) => check.what)).toContain("consumer ÷ per-message baseline");
     const table = existsSync(markdown) ? readFileSync(markdown, "utf8") : "";
     expect(table).toContain("### Drain (200 votes preloaded into 6 partitions)");

@@ -6,6 +6,7 @@ import { round } from "../stats.ts";
 import { PerMessageConsumer } from "./baseline-consumer.ts";
 import { CpuMeter, type CpuUse } from "./cpu.ts";
 import { benchKafka, createTopic, deleteGroup, deleteTopic, produceVotes } from "./kafka.ts";
+import { MemorySampler } from "./memory.ts";
 import { component, logFile, runningPid, runningProcesses, stackEnv, startComponent, stopComponent, withEnv } from "./stack.ts";
 import { sleep } from "./wait.ts";
 
@@ -17,6 +18,8 @@ export interface DrainOptions {
   partitions?: number;
   /** Partitions each consumer works on at once (the real consumer's CONSUMER_CONCURRENCY). */
   concurrency?: number;
+  /** The RAM JavaScriptCore sizes the consumer's heap for, in MiB, as in a container; unset, the machine's. */
+  consumerRamMb?: number;
   timeoutMs?: number;
   log: (line: string) => void;
 }
@@ -33,6 +36,8 @@ export interface DrainRun {
   stored: number;
   /** Where the CPU went while this consumer drained. */
   cpu: CpuUse;
+  /** The consumer process's peak RSS while it started and drained, in MB (the baseline runs inside the bench). */
+  peakRssMb?: number;
 }
 
 export interface DrainResult {
@@ -43,6 +48,8 @@ export interface DrainResult {
   baseline: DrainRun;
   /** consumer ÷ baseline votes per second. */
   ratio: number;
+  /** The RAM the consumer's heap was sized for, in MiB, when not the machine's. */
+  consumerRamMb?: number;
 }
 
 /** A Redis database of its own, so the bench never touches the stack's real counters. */
@@ -103,7 +110,7 @@ async function watchCounter(
   }
 }
 
-function drainRun(counting: Counting, stored: number, cpu: CpuUse): DrainRun {
+function drainRun(counting: Counting, stored: number, cpu: CpuUse, peakRssMb?: number): DrainRun {
   const drainSeconds = (counting.doneAt - counting.firstAt) / 1000;
   const measured = counting.counted - counting.countedAtFirst;
   return {
@@ -114,6 +121,7 @@ function drainRun(counting: Counting, stored: number, cpu: CpuUse): DrainRun {
     votesPerSecond: measured > 0 && drainSeconds > 0 ? round(measured / drainSeconds) : Number.NaN,
     stored,
     cpu,
+    ...(peakRssMb === undefined ? {} : { peakRssMb }),
   };
 }
 
@@ -143,6 +151,7 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
     MONGO_DB: benchDb,
     REDIS_URL: redisUrl,
     CONSUMER_CONCURRENCY: String(concurrency),
+    ...(options.consumerRamMb ? { BUN_JSC_forceRAMSize: String(options.consumerRamMb * 1024 * 1024) } : {}),
   });
   let stackConsumerStopped = false;
   try {
@@ -162,6 +171,7 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
     let startFailure: Error | null = null;
     let running = false;
     const consumerMeter = new CpuMeter(runningProcesses);
+    const consumerMemory = new MemorySampler(() => runningProcesses().filter((process) => process.name === drainConsumer.name), 100);
     const starting = startComponent(drainConsumer).then(
       () => {
         running = true;
@@ -177,11 +187,14 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
         : null);
     const counted = await watchCounter(redis, tallyKeys.total, options.votes, { timeoutMs }, consumerFailure);
     const consumerCpu = consumerMeter.stop();
+    const [memory] = consumerMemory.stop();
     await starting;
     const stored = await db.collection(VOTES_COLLECTION).countDocuments();
     await stopComponent(drainConsumer);
-    const consumer = drainRun(counted, stored, consumerCpu);
-    options.log(`    ${consumer.votesPerSecond} votes/s (${consumer.drainSeconds} s draining, ${consumer.wallSeconds} s with start-up)`);
+    const consumer = drainRun(counted, stored, consumerCpu, memory?.highWaterMb);
+    options.log(
+      `    ${consumer.votesPerSecond} votes/s (${consumer.drainSeconds} s draining, ${consumer.wallSeconds} s with start-up), peak RSS ${consumer.peakRssMb ?? "?"} MB`,
+    );
 
     options.log(`  per-message baseline: ${options.baselineVotes} votes from the same topic (at most ${options.baselineSeconds ?? 60} s)`);
     const baselineVotes = db.collection<{ _id: string } & Record<string, unknown>>("baseline_votes");
@@ -221,6 +234,7 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
       consumer,
       baseline: baselineRun,
       ratio: round(consumer.votesPerSecond / baselineRun.votesPerSecond),
+      ...(options.consumerRamMb ? { consumerRamMb: options.consumerRamMb } : {}),
     };
   } finally {
     if (stackConsumerStopped) {

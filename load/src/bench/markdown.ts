@@ -41,13 +41,15 @@ const drainRow = (name: string, run: NonNullable<BenchResults["drain"]>["consume
   run.drainSeconds,
   run.wallSeconds,
   num(run.stored),
+  run.peakRssMb ?? "—",
 ];
 
 /** The generated section of BENCHMARKS.md: conditions, targets, then one table per scenario. */
 export function renderResults(results: BenchResults): string {
   const { machine, options } = results;
   const lines: string[] = [BEGIN, "", "## Latest run", ""];
-  const flags = options.quick ? " -- --quick" : "";
+  const given = [options.quick ? "--quick" : "", options.consumerRamMb ? `--consumer-ram-mb ${options.consumerRamMb}` : ""].filter(Boolean);
+  const flags = given.length ? ` -- ${given.join(" ")}` : "";
   lines.push(`- **Date:** ${results.startedAt.replace("T", " ").slice(0, 16)} UTC`);
   lines.push(`- **Command:** \`npm run bench${flags}\` (results: \`${options.out}\`)`);
   lines.push(
@@ -143,7 +145,7 @@ export function renderResults(results: BenchResults): string {
     lines.push(`### Drain (${num(drain.consumer.votes)} votes preloaded into ${drain.partitions} partitions)`, "");
     lines.push(
       table(
-        ["consumer", "votes", "votes/s", "draining s", "with start-up s", "stored in MongoDB"],
+        ["consumer", "votes", "votes/s", "draining s", "with start-up s", "stored in MongoDB", "peak RSS MB"],
         [
           drainRow("marimba consumer (batched, exactly-once)", drain.consumer),
           drainRow("per-message baseline (old system's way)", drain.baseline),
@@ -152,7 +154,11 @@ export function renderResults(results: BenchResults): string {
       "",
     );
     lines.push(
-      `Ratio: **${drain.ratio}×**. Preload: ${num(drain.preload.votesPerSecond)} votes/s into Kafka (${drain.preload.seconds} s).`,
+      `Ratio: **${drain.ratio}×**. Preload: ${num(drain.preload.votesPerSecond)} votes/s into Kafka (${drain.preload.seconds} s).${
+        drain.consumerRamMb
+          ? ` The consumer sized its heap for ${num(drain.consumerRamMb)} MiB of RAM (\`BUN_JSC_forceRAMSize\`), as Bun does in a container with that memory limit.`
+          : ""
+      }`,
       "",
     );
     lines.push(

@@ -11,6 +11,12 @@ export const BENCH_FLAGS = {
   warmup: { type: "number", min: 0, max: 600, default: 5, help: "ingest: seconds of unmeasured load before each measured run" },
   "drain-votes": { type: "integer", min: 1, max: 50_000_000, default: 200_000, help: "drain: votes preloaded into Kafka" },
   "baseline-votes": { type: "integer", min: 1, max: 50_000_000, default: 20_000, help: "drain: votes the per-message baseline stores" },
+  "consumer-ram-mb": {
+    type: "integer",
+    min: 16,
+    max: 1_048_576,
+    help: "drain: the consumer sizes its heap as if the machine had this many MiB (BUN_JSC_forceRAMSize), as Bun does in a container with that memory limit",
+  },
   "baseline-seconds": { type: "number", min: 1, max: 3600, default: 60, help: "drain: the baseline stops after this long if still short" },
   "e2e-rate": { type: "integer", min: 1, max: 1_000_000, default: 2000, help: "end-to-end: votes per second in total" },
   "e2e-duration": { type: "number", min: 1, max: 3600, default: 30, help: "end-to-end: seconds" },
@@ -29,6 +35,8 @@ export interface BenchOptions {
   drainVotes: number;
   baselineVotes: number;
   baselineSeconds: number;
+  /** The drain consumer's RAM as JavaScriptCore sees it, in MiB; unset, the machine's. */
+  consumerRamMb?: number;
   e2eRate: number;
   e2eDurationSeconds: number;
   e2eConnections: number;
@@ -70,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
     drainVotes: pick("drain-votes", flags["drain-votes"]),
     baselineVotes: Math.min(pick("baseline-votes", flags["baseline-votes"]), pick("drain-votes", flags["drain-votes"])),
     baselineSeconds: flags["baseline-seconds"],
+    consumerRamMb: flags["consumer-ram-mb"],
     e2eRate: pick("e2e-rate", flags["e2e-rate"]),
     e2eDurationSeconds: pick("e2e-duration", flags["e2e-duration"]),
     e2eConnections: flags["e2e-connections"],

@@ -62,6 +62,7 @@ export async function runBench(
       votes: options.drainVotes,
       baselineVotes: options.baselineVotes,
       baselineSeconds: options.baselineSeconds,
+      consumerRamMb: options.consumerRamMb,
       log,
     });
   });
