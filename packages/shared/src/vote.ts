@@ -121,7 +121,7 @@ export function parseAcceptedVotes(body: unknown): Parsed<Vote[]> {
   return result.success ? { ok: true, value: result.data } : { ok: false, problems: problemsOf(result.error, true) };
 }
 
-/** Stamps an accepted vote with its id (UUID v7, so ids sort by time) and acceptance time. */
-export function acceptVote(input: VoteInput, route: Route, now: Date = new Date()): Vote {
-  return { id: Bun.randomUUIDv7("hex", now), ...input, route, acceptedAt: now.toISOString() };
+/** Stamps an accepted vote with its acceptance time and id: the one an edge already gave it, or a new UUID v7 (ids sort by time). */
+export function acceptVote(input: VoteInput, route: Route, now: Date = new Date(), id?: string): Vote {
+  return { id: id ?? Bun.randomUUIDv7("hex", now), ...input, route, acceptedAt: now.toISOString() };
 }

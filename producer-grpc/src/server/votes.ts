@@ -56,8 +56,7 @@ export function votesFromMessages(messages: readonly VoteMessage__Output[], bulk
       if (!acceptedAt) problems.push({ field: fieldName(index, "acceptedAt", bulk), message: "must be a valid timestamp" });
     }
     if (!input) return;
-    const stamped = acceptVote(input, "grpc", acceptedAt ? new Date(acceptedAt) : now);
-    votes.push({ ...stamped, id: id ?? stamped.id });
+    votes.push(acceptVote(input, "grpc", acceptedAt ? new Date(acceptedAt) : now, id));
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: votes };
 }
