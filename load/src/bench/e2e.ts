@@ -83,13 +83,25 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
   const latency = new Samples();
   try {
     // Everything accepted since the run began; the run's own ids then pick out its votes.
-    const cursor = mongo
-      .db(stackEnv.MONGO_DB)
-      .collection<{ _id: string; acceptedAt: Date; storedAt: Date }>(VOTES_COLLECTION)
-      .find({ acceptedAt: { $gte: new Date(startedAt.getTime() - 1000) } }, { projection: { acceptedAt: 1, storedAt: 1 } });
+    const votes = mongo.db(stackEnv.MONGO_DB).collection<{ _id: string; acceptedAt: Date; storedAt: Date }>(VOTES_COLLECTION);
+    const cursor = votes.find(
+      { acceptedAt: { $gte: new Date(startedAt.getTime() - 1000) } },
+      { projection: { acceptedAt: 1, storedAt: 1 } },
+    );
+    const unread = new Set(accepted);
     for await (const vote of cursor) {
-      if (accepted.has(vote._id)) latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
+      if (unread.delete(vote._id)) latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
     }
+    // A vote the range scan did not return is looked up by id: only then is it missing.
+    if (unread.size > 0) {
+      const byId = await votes.find({ _id: { $in: [...unread] } }, { projection: { acceptedAt: 1, storedAt: 1 } }).toArray();
+      for (const vote of byId) {
+        unread.delete(vote._id);
+        latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
+      }
+      options.log(`  ${byId.length} accepted votes the range scan missed were found by id`);
+    }
+    if (unread.size > 0) options.log(`  ${unread.size} accepted votes are not in MongoDB: ${[...unread].slice(0, 20).join(", ")}`);
   } finally {
     await mongo.close();
   }
