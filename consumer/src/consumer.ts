@@ -1,4 +1,4 @@
-import type { Logger } from "@marimba/shared";
+import { backoffMs, type Logger } from "@marimba/shared";
 import type { Consumer, Kafka } from "kafkajs";
 import { type ApplyDeps, type ApplyResult, applyBatch } from "./apply.ts";
 
@@ -117,7 +117,7 @@ export class VoteConsumer {
       } catch (error) {
         this.lastApplyFailed = true;
         this.observer.failed?.(batch.partition);
-        const wait = Math.min(250 * 2 ** attempt, 5000);
+        const wait = backoffMs(attempt, 250, 5000);
         this.logger.error({ err: error, partition: batch.partition, retryInMs: wait }, "could not store a batch; retrying");
         await sleep(wait);
         await heartbeat();
@@ -128,7 +128,7 @@ export class VoteConsumer {
 
   private scheduleRestart(error: Error): void {
     if (this.stopping || this.restart.timer) return;
-    const wait = Math.min(1000 * 2 ** this.restarts++, 15_000);
+    const wait = backoffMs(this.restarts++, 1000, 15_000);
     this.logger.error({ err: error, restartInMs: wait }, "the Kafka consumer stopped on an error kafkajs does not retry; restarting it");
     this.restart.timer = setTimeout(() => {
       this.restart.timer = null;

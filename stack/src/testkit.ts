@@ -2,9 +2,8 @@
  * What integration tests share: the running stack's addresses, clients for its real
  * Kafka, MongoDB and Redis, and small helpers to send votes and wait for them.
  */
-import { createKafka, createLogger, type VoteInput } from "@marimba/shared";
+import { createKafka, createLogger, type KafkaNetwork, type VoteInput } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
-import type { KafkaConfig } from "kafkajs";
 import { stackEnv } from "./dependencies.ts";
 import { urls } from "./services.ts";
 
@@ -57,7 +56,7 @@ export function votesCollection() {
 
 /** The sum of the votes topic's end offsets: it moves exactly when something is written. */
 export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<number> {
-  const admin = createKafka("marimba-test", stackEnv.KAFKA_BROKERS.split(","), silent).admin();
+  const admin = kafkaClient().admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -68,7 +67,7 @@ export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<numb
 }
 
 /** A client of the stack's Kafka, with the services' settings (and optionally a network to cut). */
-export function kafkaClient(clientId = "marimba-test", network: Partial<Pick<KafkaConfig, "socketFactory">> = {}) {
+export function kafkaClient(clientId = "marimba-test", network: KafkaNetwork = {}) {
   return createKafka(clientId, stackEnv.KAFKA_BROKERS.split(","), silent, network);
 }
 

@@ -48,8 +48,6 @@ export interface DrainResult {
   baseline: DrainRun;
   /** consumer ÷ baseline votes per second. */
   ratio: number;
-  /** The RAM the consumer's heap was sized for, in MiB, when not the machine's. */
-  consumerRamMb?: number;
 }
 
 /** A Redis database of its own, so the bench never touches the stack's real counters. */
@@ -234,7 +232,6 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
       consumer,
       baseline: baselineRun,
       ratio: round(consumer.votesPerSecond / baselineRun.votesPerSecond),
-      ...(options.consumerRamMb ? { consumerRamMb: options.consumerRamMb } : {}),
     };
   } finally {
     if (stackConsumerStopped) {

@@ -155,8 +155,8 @@ export function renderResults(results: BenchResults): string {
     );
     lines.push(
       `Ratio: **${drain.ratio}×**. Preload: ${num(drain.preload.votesPerSecond)} votes/s into Kafka (${drain.preload.seconds} s).${
-        drain.consumerRamMb
-          ? ` The consumer sized its heap for ${num(drain.consumerRamMb)} MiB of RAM (\`BUN_JSC_forceRAMSize\`), as Bun does in a container with that memory limit.`
+        options.consumerRamMb
+          ? ` The consumer sized its heap for ${num(options.consumerRamMb)} MiB of RAM (\`BUN_JSC_forceRAMSize\`), as Bun does in a container with that memory limit.`
           : ""
       }`,
       "",

@@ -1,16 +1,11 @@
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import type { Logger } from "./log.ts";
 
-/**
- * One Kafka client per process; kafkajs logs go through the service's logger. Tests pass a
- * `socketFactory` to put a network they can cut between the client and the broker.
- */
-export function createKafka(
-  clientId: string,
-  brokers: string[],
-  log: Logger,
-  network: Partial<Pick<KafkaConfig, "socketFactory">> = {},
-): Kafka {
+/** How a client reaches its brokers: tests put a network they can cut in between. */
+export type KafkaNetwork = Partial<Pick<KafkaConfig, "socketFactory">>;
+
+/** One Kafka client per process; kafkajs logs go through the service's logger. */
+export function createKafka(clientId: string, brokers: string[], log: Logger, network: KafkaNetwork = {}): Kafka {
   return new Kafka({
     socketFactory: network.socketFactory,
     clientId,

@@ -1,3 +1,4 @@
+export * from "./backoff.ts";
 export * from "./clients.ts";
 export * from "./coalesce.ts";
 export * from "./config.ts";

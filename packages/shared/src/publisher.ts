@@ -1,4 +1,5 @@
 import type { Kafka, Message, PartitionerArgs, Producer } from "kafkajs";
+import { backoffMs } from "./backoff.ts";
 import type { Logger } from "./log.ts";
 import type { Vote } from "./vote.ts";
 
@@ -222,7 +223,7 @@ export class VotePublisher {
         return;
       } catch (error) {
         this.healthy = false;
-        const wait = Math.min(250 * 2 ** attempt, 1000);
+        const wait = backoffMs(attempt, 250, 1000);
         if (performance.now() - started + wait >= this.options.deliveryTimeoutMs) {
           // A fresh producer gets a new producer id, so its sequence numbers cannot collide with
           // those of this batch, whose outcome stays unknown.
