@@ -1,5 +1,6 @@
 import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
 import type { TallyCounters } from "./counters.ts";
+import { CountersBehindError } from "./failures.ts";
 import type { PositionedVote, VoteLog } from "./vote-log.ts";
 
 export interface BatchMessage {
@@ -20,6 +21,8 @@ export interface ApplyResult {
   skipped: number;
   /** Messages that are not a valid vote; logged and passed over. */
   invalid: number;
+  /** Votes whose id was already stored from another Kafka message: logged, not counted again. */
+  duplicates: number;
 }
 
 /** How often a batch looks again while a recount holds the counters. */
@@ -52,24 +55,32 @@ function decode(message: BatchMessage, logger: Logger): Vote | null {
  */
 export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promise<ApplyResult> {
   const last = batch.messages.at(-1);
-  if (!last) return { counted: 0, skipped: 0, invalid: 0 };
+  const first = batch.messages[0];
+  if (!first || !last) return { counted: 0, skipped: 0, invalid: 0, duplicates: 0 };
   for (;;) {
     const applied = await deps.counters.appliedOffset(batch.topic, batch.partition);
     const appliedOffset = BigInt(applied);
+    // Every message before this batch was applied (the consumer only moves past applied ones): if
+    // the counters do not include them, they lost data and counting on top would be wrong.
+    if (BigInt(first.offset) - 1n > appliedOffset) throw new CountersBehindError(batch.topic, batch.partition, applied, first.offset);
     const fresh = batch.messages.filter((message) => BigInt(message.offset) > appliedOffset);
     const skipped = batch.messages.length - fresh.length;
-    if (fresh.length === 0) return { counted: 0, skipped, invalid: 0 };
+    if (fresh.length === 0) return { counted: 0, skipped, invalid: 0, duplicates: 0 };
     const decoded: PositionedVote[] = [];
     for (const message of fresh) {
       const vote = decode(message, deps.logger);
       if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    await deps.log.insert(decoded);
-    const votes = decoded.map(({ vote }) => vote);
+    const { duplicates } = await deps.log.insert(decoded);
+    for (const { vote, position } of duplicates) {
+      deps.logger.warn({ id: vote.id, position }, "a vote id already stored from another Kafka message; not counted again");
+    }
+    const duplicate = new Set(duplicates);
+    const votes = decoded.filter((positioned) => !duplicate.has(positioned)).map(({ vote }) => vote);
     const delta = addVotes(emptyDelta(), votes);
     const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);
     if (outcome === "applied") {
-      return { counted: votes.length, skipped, invalid: fresh.length - decoded.length };
+      return { counted: votes.length, skipped, invalid: fresh.length - decoded.length, duplicates: duplicates.length };
     }
     if (outcome === "paused") await Bun.sleep(RECOUNT_POLL_MS);
     else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");

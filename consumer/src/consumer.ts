@@ -1,12 +1,19 @@
 import { backoffMs, type Logger } from "@marimba/shared";
 import type { Consumer, Kafka } from "kafkajs";
 import { type ApplyDeps, type ApplyResult, applyBatch } from "./apply.ts";
+import type { CounterRepair } from "./counter-repair.ts";
+import { CountersBehindError, type Dependency, DependencyError } from "./failures.ts";
 
 export const CONSUMER_GROUP = "marimba-consumer";
 
 export interface ConsumerObserver {
   applied?(partition: number, result: ApplyResult, seconds: number): void;
-  failed?(partition: number): void;
+  /** An attempt to store and count a batch failed on `dependency` and will be retried. */
+  failed?(partition: number, dependency: Dependency | "unknown"): void;
+  /** Batches started or stopped waiting for a dependency. */
+  waiting?(dependency: Dependency | "unknown", active: boolean): void;
+  /** A partition is read again from an earlier offset: its counters were restored to it. */
+  reread?(partition: number): void;
   /** kafkajs stopped the consumer on an error it does not retry, and it was started again. */
   restarted?(): void;
 }
@@ -23,6 +30,15 @@ export interface VoteConsumerOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How often a batch held back (counters being rebuilt) looks again, heartbeating meanwhile. */
+const HOLD_POLL_MS = 250;
+
+/** A dependency a batch is failing on: what, since when, and the last error. */
+interface Failing {
+  since: number;
+  message: string;
+}
+
 /**
  * Reads the votes topic in batches and applies each partition's batch exactly once.
  * A batch that cannot be stored (MongoDB or Redis away) is retried with backoff while
@@ -31,7 +47,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class VoteConsumer {
   private readonly consumer: Consumer;
   private joined = false;
-  private lastApplyFailed = false;
+  /** Dependencies the last attempt of some partition's batch failed on; cleared by a success. */
+  private readonly failing = new Map<Dependency | "unknown", Failing>();
   private stopping = false;
   /** Restarts since the consumer last joined its group: the backoff grows with them. */
   private restarts = 0;
@@ -43,6 +60,7 @@ export class VoteConsumer {
     private readonly deps: ApplyDeps,
     private readonly logger: Logger,
     private readonly observer: ConsumerObserver = {},
+    private readonly repair?: CounterRepair,
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId ?? CONSUMER_GROUP,
@@ -73,9 +91,36 @@ export class VoteConsumer {
     });
   }
 
-  /** Ready: a member of the group, and the last batch was stored. */
+  /** Ready: a member of the group, no batch failing, counting. */
   get ready(): boolean {
-    return this.joined && !this.lastApplyFailed;
+    return this.joined && this.failing.size === 0 && (this.repair?.counting ?? true);
+  }
+
+  /** A member of the consumer group, with partitions to read. */
+  get member(): boolean {
+    return this.joined;
+  }
+
+  /** Why batches are failing on `dependency` ("failing for 12 s: …"), or null when they are not. */
+  failingOn(dependency: Dependency | "unknown"): string | null {
+    const failing = this.failing.get(dependency);
+    if (!failing) return null;
+    return `batches failing for ${((performance.now() - failing.since) / 1000).toFixed(0)} s: ${failing.message}`;
+  }
+
+  private noteFailure(dependency: Dependency | "unknown", error: unknown): void {
+    const message =
+      error instanceof DependencyError
+        ? String((error.cause as Error)?.message ?? error.cause)
+        : String((error as Error)?.message ?? error);
+    const known = this.failing.get(dependency);
+    if (!known) this.observer.waiting?.(dependency, true);
+    this.failing.set(dependency, { since: known?.since ?? performance.now(), message });
+  }
+
+  private clearFailures(): void {
+    for (const dependency of this.failing.keys()) this.observer.waiting?.(dependency, false);
+    this.failing.clear();
   }
 
   async start(): Promise<void> {
@@ -104,26 +149,82 @@ export class VoteConsumer {
     });
   }
 
+  /**
+   * Applies a batch, retrying with backoff until it succeeds or the partition is no longer this
+   * replica's. Every step of an attempt has a deadline, so an attempt ends — stored and counted, or
+   * failed and retried from the top (the applied offset read again, the batch re-filtered).
+   */
   private async applyWithRetry(
     batch: Parameters<typeof applyBatch>[1],
     heartbeat: () => Promise<void>,
     stillOwned: () => boolean,
   ): Promise<ApplyResult | null> {
     for (let attempt = 0; stillOwned(); attempt++) {
+      if (this.repair && !this.repair.counting) {
+        // The counters are being rebuilt: nothing is counted on top of them until that ends.
+        await sleep(HOLD_POLL_MS);
+        await heartbeat();
+        attempt = -1;
+        continue;
+      }
       try {
         const result = await applyBatch(this.deps, batch);
-        this.lastApplyFailed = false;
+        this.clearFailures();
         return result;
       } catch (error) {
-        this.lastApplyFailed = true;
-        this.observer.failed?.(batch.partition);
+        if (error instanceof CountersBehindError) {
+          if (await this.countersBehind(error)) return null;
+          continue;
+        }
+        const dependency = error instanceof DependencyError ? error.dependency : "unknown";
+        this.noteFailure(dependency, error);
+        this.observer.failed?.(batch.partition, dependency);
         const wait = backoffMs(attempt, 250, 5000);
-        this.logger.error({ err: error, partition: batch.partition, retryInMs: wait }, "could not store a batch; retrying");
-        await sleep(wait);
+        this.logger.error(
+          {
+            error: (error as Error)?.message ?? String(error),
+            dependency,
+            partition: batch.partition,
+            attempt: attempt + 1,
+            retryInMs: wait,
+          },
+          "could not store a batch; retrying",
+        );
+        await this.sleepUnlessStopping(wait);
         await heartbeat();
       }
     }
     return null;
+  }
+
+  /**
+   * The counters do not include messages before this batch: have them repaired (when Redis lost
+   * data), then read the partition again from the offset after the applied one. True when the
+   * partition was sent back (the batch is dropped; Kafka redelivers from there).
+   */
+  private async countersBehind(error: CountersBehindError): Promise<boolean> {
+    const { topic, partition, firstOffset } = error;
+    this.logger.warn({ partition, appliedOffset: error.appliedOffset, firstOffset }, "the counters are behind this batch");
+    try {
+      await this.repair?.check();
+      const applied = BigInt(await this.deps.counters.appliedOffset(topic, partition));
+      if (BigInt(firstOffset) - 1n <= applied) return false;
+      const from = String(applied + 1n);
+      this.consumer.seek({ topic, partition, offset: from });
+      this.observer.reread?.(partition);
+      this.logger.warn({ partition, from }, "reading the partition again from the offset after the applied one");
+      return true;
+    } catch (failure) {
+      this.noteFailure(failure instanceof DependencyError ? failure.dependency : "kafka", failure);
+      this.logger.error({ err: failure, partition }, "could not check the counters against Kafka; retrying");
+      await this.sleepUnlessStopping(1000);
+      return false;
+    }
+  }
+
+  private async sleepUnlessStopping(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (!this.stopping && performance.now() < until) await sleep(Math.min(HOLD_POLL_MS, until - performance.now()));
   }
 
   private scheduleRestart(error: Error): void {
@@ -143,6 +244,7 @@ export class VoteConsumer {
   /** Stops fetching, lets the batch in hand finish and commit, and leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.repair?.stop();
     if (this.restart.timer) clearTimeout(this.restart.timer);
     await this.restart.running;
     await this.consumer.disconnect();

@@ -1,5 +1,6 @@
-import { appliedOffsetsKey, deltaArguments, type TallyDelta, tallyKeys } from "@marimba/shared";
+import { appliedOffsetsKey, deltaArguments, type TallyDelta, tallyKeys, withDeadline } from "@marimba/shared";
 import type { Redis } from "ioredis";
+import { calling } from "./failures.ts";
 
 // Applies a batch's deltas and its last offset in one step, only if the partition's applied
 // offset is still the one the batch was computed against (compare-and-set). A redelivered
@@ -17,6 +18,19 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+// Raises partitions' applied offsets to at least the given ones (a repair after Redis lost them);
+// never lowers one a consumer has moved meanwhile.
+const RAISE_OFFSETS_SCRIPT = `
+for i = 1, #ARGV, 2 do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
+  if current < tonumber(ARGV[i + 1]) then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1
+`;
+
+/** Longest one Redis call may take (its command timeout is 5 s) before the attempt is abandoned. */
+const REDIS_DEADLINE_MS = 6000;
+
 export type ApplyOutcome = "applied" | "stale" | "paused";
 
 /** Held by a recount while it rebuilds the counters; batches wait for it to go. */
@@ -24,7 +38,11 @@ export const RECOUNT_LOCK_KEY = "marimba:recount:lock";
 
 type ScriptedRedis = Redis & {
   applyTally(...args: (string | number)[]): Promise<number>;
+  raiseOffsets(...args: (string | number)[]): Promise<number>;
 };
+
+/** One Redis call within its deadline; a failure names Redis. */
+const call = <T>(what: string, work: () => Promise<T>) => calling("redis", () => withDeadline(REDIS_DEADLINE_MS, `Redis: ${what}`, work));
 
 /** The live counters in Redis and, per partition, the last Kafka offset they include. */
 export class TallyCounters {
@@ -32,12 +50,24 @@ export class TallyCounters {
 
   constructor(redis: Redis) {
     redis.defineCommand("applyTally", { numberOfKeys: 7, lua: APPLY_SCRIPT });
+    redis.defineCommand("raiseOffsets", { numberOfKeys: 1, lua: RAISE_OFFSETS_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
   /** The last applied offset of a partition, exactly as stored ("-1" when none). */
   async appliedOffset(topic: string, partition: number): Promise<string> {
-    return (await this.redis.hget(appliedOffsetsKey(topic), String(partition))) ?? "-1";
+    return (await call("reading an applied offset", () => this.redis.hget(appliedOffsetsKey(topic), String(partition)))) ?? "-1";
+  }
+
+  /** Every partition's applied offset (partition → offset), as stored. */
+  async appliedOffsets(topic: string): Promise<Record<string, string>> {
+    return call("reading the applied offsets", () => this.redis.hgetall(appliedOffsetsKey(topic)));
+  }
+
+  /** Raises each partition's applied offset to at least the one given (never lowers it). */
+  async raiseAppliedOffsets(topic: string, offsets: Record<string, string>): Promise<void> {
+    const args = Object.entries(offsets).flat();
+    if (args.length > 0) await call("restoring applied offsets", () => this.redis.raiseOffsets(appliedOffsetsKey(topic), ...args));
   }
 
   /**
@@ -45,24 +75,26 @@ export class TallyCounters {
    * longer the applied offset, "paused" while a recount holds the counters.
    */
   async apply(topic: string, partition: number, expectedOffset: string, newOffset: string, delta: TallyDelta): Promise<ApplyOutcome> {
-    const outcome = await this.redis.applyTally(
-      appliedOffsetsKey(topic),
-      tallyKeys.total,
-      tallyKeys.band,
-      tallyKeys.album,
-      tallyKeys.rank,
-      tallyKeys.route,
-      RECOUNT_LOCK_KEY,
-      String(partition),
-      expectedOffset,
-      newOffset,
-      String(delta.total),
-      ...deltaArguments(delta),
+    const outcome = await call("counting a batch", () =>
+      this.redis.applyTally(
+        appliedOffsetsKey(topic),
+        tallyKeys.total,
+        tallyKeys.band,
+        tallyKeys.album,
+        tallyKeys.rank,
+        tallyKeys.route,
+        RECOUNT_LOCK_KEY,
+        String(partition),
+        expectedOffset,
+        newOffset,
+        String(delta.total),
+        ...deltaArguments(delta),
+      ),
     );
     return outcome === 1 ? "applied" : outcome === 0 ? "stale" : "paused";
   }
 
   async ping(): Promise<boolean> {
-    return (await this.redis.ping()) === "PONG";
+    return (await call("ping", () => this.redis.ping())) === "PONG";
   }
 }

@@ -8,7 +8,8 @@ const config = loadConfig({
   MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
   REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
 });
-const mongo = createMongo(config.MONGO_URL);
+// The recount reads the whole vote log: minutes on a large one, still not forever.
+const mongo = createMongo(config.MONGO_URL, { replyTimeoutMS: 30 * 60_000 });
 const redis = createRedis(config.REDIS_URL);
 try {
   const result = await recount(mongo.db(config.MONGO_DB), redis);

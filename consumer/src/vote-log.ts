@@ -1,5 +1,7 @@
-import { Coalescer, VOTES_COLLECTION, type Vote } from "@marimba/shared";
+import { Coalescer, DeadlineError, VOTES_COLLECTION, type Vote, withDeadline } from "@marimba/shared";
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb";
+import { calling } from "./failures.ts";
+import { MongoStore } from "./mongo-store.ts";
 
 /** Where a vote sits in Kafka: recorded with it so counters can be rebuilt to the exact offset. */
 export interface KafkaPosition {
@@ -27,36 +29,67 @@ export interface PositionedVote {
 
 const DUPLICATE_KEY = 11000;
 
+/** What an insert found: votes whose id MongoDB already holds from another Kafka message. */
+export interface InsertOutcome {
+  duplicates: PositionedVote[];
+}
+
+/** Longest a bulk write (up to 5,000 votes) or a ping may take before the attempt is abandoned. */
+export const STORE_DEADLINE_MS = 10_000;
+
+/** Failed calls in a row after which the client is replaced: a driver stuck in a bad state is left behind. */
+const FAILURES_BEFORE_RESET = 3;
+
 /**
  * Partitions worked on at once insert together: one bulk write of ~3 × 40 votes under live load
  * costs FerretDB ~30% less per vote than three of 40 (measured 155 → 110 µs per document).
  */
 const INSERT_BATCH = { maxItems: 5000, lingerMs: 1 };
 
-/** `marimba.votes`: one document per vote, `_id` = vote id, so a redelivered vote is stored once. */
+/** `marimba.votes`: one document per vote, `_id` = vote id, so a vote is stored once however often it is sent. */
 export class VoteLog {
-  readonly collection: Collection<VoteDocument>;
   private readonly inserts: Coalescer<PositionedVote>;
+  /** Votes of the last bulk writes found stored from another Kafka message. */
+  private readonly duplicates = new WeakSet<PositionedVote>();
+  private cached: { db: Db; collection: Collection<VoteDocument> } | null = null;
+  private failuresInARow = 0;
 
-  constructor(private readonly db: Db) {
-    this.collection = db.collection<VoteDocument>(VOTES_COLLECTION);
+  /** A plain `Db` (tests), or a store whose client is replaced when it gets stuck (the service). */
+  constructor(
+    private readonly source: Db | MongoStore,
+    private readonly deadlineMs = STORE_DEADLINE_MS,
+  ) {
     this.inserts = new Coalescer((votes) => this.insertNow(votes), INSERT_BATCH);
   }
 
+  private get db(): Db {
+    return this.source instanceof MongoStore ? this.source.db() : this.source;
+  }
+
+  get collection(): Collection<VoteDocument> {
+    const db = this.db;
+    if (this.cached?.db !== db) this.cached = { db, collection: db.collection<VoteDocument>(VOTES_COLLECTION) };
+    return this.cached.collection;
+  }
+
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ acceptedAt: -1 }, { name: "acceptedAt_desc" });
-    await this.collection.createIndex({ topic: 1, partition: 1, offset: 1 }, { name: "kafka_position" });
+    await this.call("creating indexes", async () => {
+      await this.collection.createIndex({ acceptedAt: -1 }, { name: "acceptedAt_desc" });
+      await this.collection.createIndex({ topic: 1, partition: 1, offset: 1 }, { name: "kafka_position" });
+    });
   }
 
   /**
-   * Inserts the votes with one unordered bulk write. A vote already stored (redelivered after a
-   * crash between MongoDB and Redis) is refused as a duplicate `_id` and skipped: its message is
-   * still counted, since its offset is above the applied one. Vote ids are unique per Kafka
-   * message: the edge assigns each once, and the idempotent producer never writes one twice.
+   * Inserts the votes with one unordered bulk write. A vote id MongoDB already holds is refused as
+   * a duplicate `_id`; its stored Kafka position tells what it is. The same position: this message,
+   * stored by an attempt that died before counting it — counted now (its offset is above the applied
+   * one). Another position: a second message carrying an id already stored (a retried or reused id)
+   * — returned in `duplicates`, never counted twice.
    * Calls made within a millisecond of each other share one bulk write and its outcome.
    */
-  insert(votes: readonly PositionedVote[]): Promise<void> {
-    return this.inserts.forward(votes);
+  async insert(votes: readonly PositionedVote[]): Promise<InsertOutcome> {
+    await this.inserts.forward(votes);
+    return { duplicates: votes.filter((vote) => this.duplicates.has(vote)) };
   }
 
   private async insertNow(votes: readonly PositionedVote[]): Promise<void> {
@@ -64,21 +97,66 @@ export class VoteLog {
     const operations = votes.map(({ vote: { id, acceptedAt, ...fields }, position }) => ({
       insertOne: { document: { _id: id, ...fields, ...position, acceptedAt: new Date(acceptedAt), storedAt } },
     }));
-    try {
-      await this.collection.bulkWrite(operations, { ordered: false });
-    } catch (error) {
-      if (!onlyDuplicates(error)) throw error;
+    await this.call("storing votes", async () => {
+      try {
+        await this.collection.bulkWrite(operations, { ordered: false });
+      } catch (error) {
+        const refused = duplicateIndexes(error);
+        if (!refused) throw error;
+        await this.markDuplicates(refused.map((index) => votes[index] as PositionedVote));
+      }
+    });
+  }
+
+  /** Of votes refused as duplicate `_id`s, marks those stored from another Kafka message. */
+  private async markDuplicates(refused: readonly PositionedVote[]): Promise<void> {
+    const ids = refused.map(({ vote }) => vote.id);
+    const stored = await this.collection
+      .find({ _id: { $in: ids } }, { projection: { topic: 1, partition: 1, offset: 1 }, maxTimeMS: this.deadlineMs })
+      .toArray();
+    const positions = new Map(stored.map((doc) => [doc._id, doc]));
+    for (const vote of refused) {
+      const position = positions.get(vote.vote.id);
+      if (!position) throw new Error(`vote ${vote.vote.id} was refused as a duplicate but is not stored`);
+      const same =
+        position.topic === vote.position.topic &&
+        position.partition === vote.position.partition &&
+        position.offset === vote.position.offset;
+      if (!same) this.duplicates.add(vote);
     }
   }
 
   async ping(): Promise<boolean> {
-    await this.db.command({ ping: 1 });
+    await this.call("ping", () => this.db.command({ ping: 1 }));
     return true;
+  }
+
+  /**
+   * Runs one MongoDB call within its deadline. A call that outlives it, or the third failure in a
+   * row, replaces the client: the MongoDB driver can be left with a server monitor that never checks
+   * again after the server restarts (the consumer then failed server selection forever, while a
+   * fresh client connected at once).
+   */
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await calling("mongo", () => withDeadline(this.deadlineMs, `MongoDB: ${what}`, work));
+      this.failuresInARow = 0;
+      return result;
+    } catch (error) {
+      this.failuresInARow++;
+      const timedOut = (error as { cause?: unknown }).cause instanceof DeadlineError;
+      if (this.source instanceof MongoStore && (timedOut || this.failuresInARow >= FAILURES_BEFORE_RESET)) {
+        this.source.reset(timedOut ? `${what} outlived its deadline` : `${this.failuresInARow} failed calls in a row`);
+      }
+      throw error;
+    }
   }
 }
 
-function onlyDuplicates(error: unknown): boolean {
-  if (!(error instanceof MongoBulkWriteError)) return false;
+/** The indexes of the refused writes when every refusal is a duplicate `_id`; null for any other failure. */
+function duplicateIndexes(error: unknown): number[] | null {
+  if (!(error instanceof MongoBulkWriteError)) return null;
   const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  return errors.length > 0 && errors.every((writeError) => writeError.code === DUPLICATE_KEY);
+  if (errors.length === 0 || !errors.every((writeError) => writeError.code === DUPLICATE_KEY)) return null;
+  return errors.map((writeError) => writeError.index);
 }

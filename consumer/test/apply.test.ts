@@ -46,7 +46,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const votes = bandVotes(5);
     const name = votes[0]?.name as string;
     const before = await readTallies();
-    expect(await applyBatch(deps, batchOf(votes))).toEqual({ counted: 5, skipped: 0, invalid: 0 });
+    expect(await applyBatch(deps, batchOf(votes))).toEqual({ counted: 5, skipped: 0, invalid: 0, duplicates: 0 });
     const after = await readTallies();
     expect(after.total - before.total).toBe(5);
     expect(after.band[name]).toBe(5);
@@ -63,7 +63,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const batch = batchOf(votes);
     await applyBatch(deps, batch);
     const before = await readTallies();
-    expect(await applyBatch(deps, batch)).toEqual({ counted: 0, skipped: 7, invalid: 0 });
+    expect(await applyBatch(deps, batch)).toEqual({ counted: 0, skipped: 7, invalid: 0, duplicates: 0 });
     expect(await readTallies()).toEqual(before);
     expect(await bandCount(name)).toBe(7);
     expect(await collection.countDocuments({ name })).toBe(7);
@@ -74,7 +74,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const name = votes[0]?.name as string;
     const whole = batchOf(votes);
     await applyBatch(deps, { ...whole, messages: whole.messages.slice(0, 6) });
-    expect(await applyBatch(deps, whole)).toEqual({ counted: 4, skipped: 6, invalid: 0 });
+    expect(await applyBatch(deps, whole)).toEqual({ counted: 4, skipped: 6, invalid: 0, duplicates: 0 });
     expect(await bandCount(name)).toBe(10);
     expect(await redis.hget(appliedOffsetsKey(whole.topic), "0")).toBe("9");
   });
@@ -113,7 +113,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const votes = bandVotes(2);
     const batch = batchOf(votes);
     const poisoned = { ...batch, messages: [...batch.messages, { offset: "2", value: Buffer.from('{"name":"no id"}') }] };
-    expect(await applyBatch(deps, poisoned)).toEqual({ counted: 2, skipped: 0, invalid: 1 });
+    expect(await applyBatch(deps, poisoned)).toEqual({ counted: 2, skipped: 0, invalid: 1, duplicates: 0 });
     expect(await redis.hget(appliedOffsetsKey(batch.topic), "0")).toBe("2");
   });
 

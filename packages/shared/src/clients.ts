@@ -10,8 +10,10 @@ export function createKafka(clientId: string, brokers: string[], log: Logger, ne
     socketFactory: network.socketFactory,
     clientId,
     brokers,
+    // Every call has a deadline: a connection within 1 s, an answer within 5 s (a frozen broker included).
     connectionTimeout: 1000,
     requestTimeout: 5000,
+    enforceRequestTimeout: true,
     // Short, bounded retries: a request must be answered 503 promptly while Kafka is down.
     retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 },
     logLevel: logLevel.WARN,
@@ -23,6 +25,29 @@ export function createKafka(clientId: string, brokers: string[], log: Logger, ne
         else log.warn({ kafka: fields }, message);
       },
   });
+}
+
+/** A step that outlived its deadline; the work itself may still finish later and must be harmless if it does. */
+export class DeadlineError extends Error {
+  constructor(
+    readonly what: string,
+    readonly ms: number,
+  ) {
+    super(`${what} took longer than its ${ms} ms deadline`);
+  }
+}
+
+/** Rejects with a DeadlineError naming `what` when `work` takes longer than `ms`. */
+export async function withDeadline<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(what, ms)), ms);
+  });
+  try {
+    return await Promise.race([work(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves false instead of hanging when a check takes longer than `ms`. */

@@ -4,7 +4,8 @@ import { within } from "./clients.ts";
 import { ConfigError } from "./config.ts";
 import type { Logger } from "./log.ts";
 
-export type ReadinessChecks = Record<string, () => Promise<boolean> | boolean>;
+/** A readiness check answers true (ok), false (unreachable) or, when not ready for another reason, that reason. */
+export type ReadinessChecks = Record<string, () => Promise<boolean | string> | boolean | string>;
 
 /** `/healthz` (alive), `/readyz` (every dependency reachable) and `/metrics` (Prometheus text). */
 export function probes(registry: Registry, checks: ReadinessChecks) {
@@ -13,14 +14,16 @@ export function probes(registry: Registry, checks: ReadinessChecks) {
     .get("/readyz", async ({ set }) => {
       const names = Object.keys(checks);
       const results = await Promise.all(
-        names.map((name) =>
-          within(3000, async () => {
-            if (!(await checks[name]?.())) throw new Error(`${name} unreachable`);
-          }),
-        ),
+        names.map(async (name) => {
+          let answer: boolean | string = false;
+          const answered = await within(3000, async () => {
+            answer = (await checks[name]?.()) ?? false;
+          });
+          return answered && typeof answer === "string" ? answer : answered && answer ? "ok" : "unreachable";
+        }),
       );
-      const status = Object.fromEntries(names.map((name, i) => [name, results[i] ? "ok" : "unreachable"]));
-      const ready = results.every(Boolean);
+      const status = Object.fromEntries(names.map((name, i) => [name, results[i]]));
+      const ready = results.every((result) => result === "ok");
       set.status = ready ? 200 : 503;
       return { status: ready ? "ready" : "not ready", checks: status };
     })
