@@ -33,6 +33,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How often a batch held back (counters being rebuilt) looks again, heartbeating meanwhile. */
 const HOLD_POLL_MS = 250;
 
+/** How often a running attempt heartbeats (the session times out after 10 s). */
+const ATTEMPT_HEARTBEAT_MS = 3000;
+
 /** A dependency a batch is failing on: what, since when, and the last error. */
 interface Failing {
   since: number;
@@ -167,6 +170,8 @@ export class VoteConsumer {
         attempt = -1;
         continue;
       }
+      // A slow attempt still heartbeats, so the group does not hand the partition to another replica meanwhile.
+      const beating = setInterval(() => heartbeat().catch(() => {}), ATTEMPT_HEARTBEAT_MS);
       try {
         const result = await applyBatch(this.deps, batch);
         this.clearFailures();
@@ -192,6 +197,8 @@ export class VoteConsumer {
         );
         await this.sleepUnlessStopping(wait);
         await heartbeat();
+      } finally {
+        clearInterval(beating);
       }
     }
     return null;

@@ -7,7 +7,7 @@ import { RECOUNT_LOCK_KEY, TallyCounters } from "./counters.ts";
 import { consumerMetrics } from "./metrics.ts";
 import { MongoStore } from "./mongo-store.ts";
 import { recount } from "./recount.ts";
-import { STORE_DEADLINE_MS, VoteLog } from "./vote-log.ts";
+import { STORE_REPLY_TIMEOUT_MS, VoteLog } from "./vote-log.ts";
 
 const logger = createLogger("consumer");
 
@@ -28,7 +28,7 @@ await runService(logger, async () => {
   });
   const registry = createRegistry("consumer");
   const metrics = consumerMetrics(registry);
-  const store = new MongoStore(() => createMongo(config.MONGO_URL, { replyTimeoutMS: STORE_DEADLINE_MS }), config.MONGO_DB, logger);
+  const store = new MongoStore(() => createMongo(config.MONGO_URL, { replyTimeoutMS: STORE_REPLY_TIMEOUT_MS }), config.MONGO_DB, logger);
   const recountMongo = createMongo(config.MONGO_URL, { replyTimeoutMS: RECOUNT_REPLY_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
   const log = new VoteLog(store);

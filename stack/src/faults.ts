@@ -3,11 +3,13 @@
  * records every vote answered 202, and checks afterwards that exactly those votes were stored
  * and counted — none missing, none extra — with counters equal to a recount from MongoDB.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { addVotes, appliedOffsetsKey, emptyDelta, TALLY_HASHES, type VoteInput } from "@marimba/shared";
 import { createRedis } from "@marimba/shared/storage";
 import { countFromLog } from "../../consumer/src/recount.ts";
 import { stackEnv } from "./dependencies.ts";
-import { sleep, waitFor } from "./processes.ts";
+import { runningPid, sleep, waitFor } from "./processes.ts";
 import { services, urls } from "./services.ts";
 import { readTallies, type Tallies } from "./tallies.ts";
 import { kafkaClient, votesCollection } from "./testkit.ts";
@@ -219,3 +221,68 @@ export async function driftFromLog(): Promise<string[]> {
 
 export type { Tallies };
 export { readTallies };
+
+// ── Stalls and a busy machine ───────────────────────────────────────────────────────────────────
+
+/** Freezes a process of the stack (SIGSTOP): it keeps its sockets open and answers nothing. */
+export function freeze(name: string): number {
+  const pid = runningPid(name);
+  if (pid === null) throw new Error(`${name} is not running`);
+  process.kill(pid, "SIGSTOP");
+  return pid;
+}
+
+/** Lets a frozen process run again (SIGCONT). */
+export function thaw(pid: number): void {
+  process.kill(pid, "SIGCONT");
+}
+
+/**
+ * Busy-loop processes that take most of the machine's cores, as other tenants would. Started and
+ * stopped by pid; `stop` must run (tests call it in a `finally`).
+ */
+export class BusyLoops {
+  private readonly children: ChildProcess[] = [];
+
+  /** Two per core: with the stack's own processes, they leave it a small share of each. */
+  start(count = 2 * availableParallelism()): this {
+    for (let i = 0; i < count; i++) this.children.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+    return this;
+  }
+
+  get pids(): number[] {
+    return this.children.flatMap((child) => (child.pid ? [child.pid] : []));
+  }
+
+  stop(): void {
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    this.children.length = 0;
+  }
+}
+
+/** A consumer's `/readyz` answer: the status and, per check, "ok" or what it is waiting for. */
+export async function consumerReadiness(port: number): Promise<{ status: number; checks: Record<string, string> }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) });
+    const body = (await response.json()) as { checks: Record<string, string> };
+    return { status: response.status, checks: body.checks };
+  } catch (error) {
+    return { status: 0, checks: { probe: (error as Error).message } };
+  }
+}
+
+/** Empties the stack's Redis (FLUSHALL), as a lost cache would. */
+export async function flushRedis(): Promise<void> {
+  const redis = createRedis(stackEnv.REDIS_URL);
+  try {
+    await redis.flushall();
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -60,3 +60,51 @@ export class CuttableNetwork {
     return this.down;
   }
 }
+
+/**
+ * A TCP proxy on loopback in front of a real server that holds every chunk, both ways, for
+ * `delayMs` before passing it on: a dependency that answers, but slowly. Point a client's URL at
+ * `port` instead of the server's.
+ */
+export class DelayingProxy {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    readonly delayMs: number,
+  ) {
+    this.server = net.createServer((client) => this.relay(client));
+  }
+
+  /** Listens on 127.0.0.1 (a free port unless one is given) and resolves with the port. */
+  listen(port = 0): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve((this.server.address() as net.AddressInfo).port));
+    });
+  }
+
+  private relay(client: net.Socket): void {
+    const upstream = net.connect(this.target);
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+      socket.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    // Timers of equal delay fire in the order they were set, so each direction keeps its byte order.
+    const later = (to: net.Socket) => (chunk: Buffer) => setTimeout(() => to.writable && to.write(chunk), this.delayMs);
+    client.on("data", later(upstream));
+    upstream.on("data", later(client));
+    client.on("end", () => setTimeout(() => upstream.end(), this.delayMs));
+    upstream.on("end", () => setTimeout(() => client.end(), this.delayMs));
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -6,7 +6,7 @@ import { MongoClient } from "mongodb";
 export interface MongoOptions {
   /**
    * Longest wait for a server's reply, and for a pooled connection. Generous by default: a full scan
-   * of a large vote log on FerretDB takes tens of seconds on a busy machine; callers with a tighter
+   * of a large vote log on FerretDB takes minutes on a busy machine; callers with a tighter
    * job pass less. (The driver's `timeoutMS` is a no-op since mongodb 7: these are the deadlines it has.)
    */
   replyTimeoutMS?: number;
@@ -14,7 +14,7 @@ export interface MongoOptions {
 
 /** A pooled MongoDB client whose every wait has a deadline; commands fail fast while the server is away. */
 export function createMongo(url: string, options: MongoOptions = {}): MongoClient {
-  const replyTimeoutMS = options.replyTimeoutMS ?? 60_000;
+  const replyTimeoutMS = options.replyTimeoutMS ?? 300_000;
   return new MongoClient(url, {
     serverSelectionTimeoutMS: 3000,
     connectTimeoutMS: 2000,
