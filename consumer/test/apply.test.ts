@@ -4,6 +4,7 @@ import { createMongo, createRedis } from "@marimba/shared/storage";
 import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "../../stack/src/testkit.ts";
 import { applyBatch, type PartitionBatch } from "../src/apply.ts";
 import { RECOUNT_LOCK_KEY, TallyCounters } from "../src/counters.ts";
+import { CountersBehindError } from "../src/failures.ts";
 import { VoteLog } from "../src/vote-log.ts";
 
 // A database and a Redis db of their own: these batches are not in Kafka, so they must not
@@ -149,5 +150,37 @@ describe("applyBatch (real MongoDB and Redis)", () => {
       expect(await bandCount(name)).toBe(batch.messages.length);
       expect(await collection.countDocuments({ name })).toBe(batch.messages.length);
     }
+  });
+
+  test("a second message carrying an id already stored at another offset is stored once and not counted again", async () => {
+    const [vote] = bandVotes(1) as [Vote];
+    const batch = batchOf([vote, vote, vote]);
+    expect(await applyBatch(deps, batch)).toEqual({ counted: 1, skipped: 0, invalid: 0, duplicates: 2 });
+    expect(await bandCount(vote.name)).toBe(1);
+    expect(await collection.countDocuments({ _id: vote.id })).toBe(1);
+    // Later, on the same topic, yet another copy: still one.
+    expect(await applyBatch(deps, { ...batchOf([vote], batch.topic, 3) })).toEqual({ counted: 0, skipped: 0, invalid: 0, duplicates: 1 });
+    expect(await bandCount(vote.name)).toBe(1);
+  });
+
+  test("a vote stored by a crashed consumer is counted once on redelivery, even by a process that did not store it", async () => {
+    const votes = bandVotes(3);
+    const name = votes[0]?.name as string;
+    const batch = batchOf(votes);
+    // Another process stored the batch and died before counting: this VoteLog knows nothing of it.
+    await new VoteLog(db).insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
+    expect(await applyBatch({ ...deps, log: new VoteLog(db) }, batch)).toEqual({ counted: 3, skipped: 0, invalid: 0, duplicates: 0 });
+    expect(await bandCount(name)).toBe(3);
+    expect(await collection.countDocuments({ name })).toBe(3);
+  });
+
+  test("a batch that starts past the message after the applied offset is refused: the counters lost data", async () => {
+    const votes = bandVotes(2);
+    const name = votes[0]?.name as string;
+    const topic = `apply-test-${crypto.randomUUID()}`;
+    await applyBatch(deps, batchOf(votes.slice(0, 1), topic, 0));
+    // Offset 1 was never counted, yet the batch starts at 5.
+    await expect(applyBatch(deps, batchOf(votes.slice(1), topic, 5))).rejects.toBeInstanceOf(CountersBehindError);
+    expect(await bandCount(name)).toBe(1);
   });
 });
