@@ -5,7 +5,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { type Component, startComponent, stopComponent } from "../src/components.ts";
 import { kafka, mongo, redis } from "../src/dependencies.ts";
-import { driftFromLog, LoadDriver, loadRoutes, readTallies, settle, type Verdict, verify } from "../src/faults.ts";
+import {
+  BusyLoops,
+  consumerReadiness,
+  driftFromLog,
+  flushRedis,
+  freeze,
+  LoadDriver,
+  loadRoutes,
+  readTallies,
+  settle,
+  thaw,
+  type Verdict,
+  verify,
+} from "../src/faults.ts";
+import { DelayingProxy } from "../src/network.ts";
 import { ports } from "../src/ports.ts";
 import { kill, runningPid, sleep, waitFor } from "../src/processes.ts";
 import { service, services } from "../src/services.ts";
@@ -35,6 +49,12 @@ function expectExactlyOnce(verdict: Verdict) {
 }
 
 const describeVerdict = (verdict: Verdict) => `accepted ${verdict.accepted}, stored ${verdict.stored}, counted ${verdict.counted}`;
+
+/** Accepts a few more votes, then waits until the consumer has applied everything Kafka holds. */
+async function settleWhileLoaded(load: LoadDriver): Promise<void> {
+  await load.untilAccepted(300, 90_000);
+  await settle();
+}
 
 async function consumerReady(component: Component): Promise<boolean> {
   return component.ready().catch(() => false);
@@ -189,6 +209,174 @@ describe.skipIf(!local)("nothing lost, nothing doubled", () => {
     );
     expectExactlyOnce(verdict);
   }, 240_000);
+
+  // Stalls: a dependency frozen (SIGSTOP) keeps its sockets open and answers nothing, for longer
+  // than any deadline of the consumer (MongoDB and Redis calls 6–10 s, Kafka requests 5 s).
+  const stalls = [
+    { dependency: mongo, check: "mongo", frozenMs: 15_000 },
+    { dependency: redis, check: "redis", frozenMs: 15_000 },
+    // Under 22 s: a vote the servers could not get acknowledged in that long is answered 503 and may still be kept.
+    { dependency: kafka, check: "kafka", frozenMs: 12_000 },
+  ];
+  for (const { dependency, check, frozenMs } of stalls) {
+    test(`${dependency.name} frozen (SIGSTOP) ${frozenMs / 1000} s during load: readiness names it, and after SIGCONT every vote is stored and counted once`, async () => {
+      const before = await readTallies();
+      const pids = services.map((component) => runningPid(component.name));
+      const load = new LoadDriver({ concurrency: 6, maxBulk: 10, paceMs: 20 }).start();
+      await load.untilAccepted(1000);
+      const pid = freeze(dependency.name);
+      const frozenAt = performance.now();
+      step(`${dependency.name} frozen`);
+      let named: Record<string, string> = {};
+      try {
+        await waitFor(
+          `the consumer's readiness to name ${check}`,
+          async () => {
+            const readiness = await consumerReadiness(ports.consumer);
+            named = readiness.checks;
+            return readiness.status === 503 && named[check] !== "ok";
+          },
+          frozenMs,
+          250,
+        );
+        step(`readiness: ${JSON.stringify(named)}`);
+        await sleep(Math.max(0, frozenMs - (performance.now() - frozenAt)));
+      } finally {
+        thaw(pid);
+      }
+      const thawed = performance.now();
+      step(`${dependency.name} thawed after ${((thawed - frozenAt) / 1000).toFixed(1)} s`);
+      await load.untilAccepted(1000, 90_000);
+      const report = await load.stop();
+      await settle();
+      const recovery = (performance.now() - thawed) / 1000;
+      await waitFor("the consumer to report ready", () => consumerReady(consumer), 30_000, 250);
+      const verdict = await verify(report, before);
+      figures.push(
+        `${dependency.name} frozen ${((thawed - frozenAt) / 1000).toFixed(1)} s: ${describeVerdict(verdict)}; readiness said ${check}: "${named[check]}"; refused ${JSON.stringify(Object.fromEntries(report.refused))}; slowest answer ${(report.slowestMs / 1000).toFixed(1)} s; caught up ${recovery.toFixed(1)} s after SIGCONT`,
+      );
+      expect(named[check]).not.toBe("ok");
+      expect(services.map((component) => runningPid(component.name))).toEqual(pids);
+      expectExactlyOnce(verdict);
+    }, 240_000);
+  }
+
+  test("FerretDB answering slowly (every packet held 200 ms by a proxy): a consumer behind it stores and counts every vote once", async () => {
+    const before = await readTallies();
+    const proxy = new DelayingProxy({ host: "127.0.0.1", port: ports.mongo }, 200);
+    const proxyPort = await proxy.listen();
+    const slow: Component = {
+      ...service("consumer-slow-store", "consumer/src/index.ts", ports.consumer + 40, {
+        MONGO_URL: `mongodb://127.0.0.1:${proxyPort}`,
+      }),
+      readyTimeoutMs: 60_000,
+    };
+    try {
+      // The only consumer: every batch crosses the slow link.
+      await stopComponent(consumer);
+      await startComponent(slow);
+      step("a consumer behind a 200 ms proxy to FerretDB");
+      const started = performance.now();
+      const load = new LoadDriver({ concurrency: 6, maxBulk: 10, paceMs: 20, maxVotes: 3000 }).start();
+      await load.untilAccepted(2900, 90_000);
+      const report = await load.stop();
+      await settle();
+      const seconds = (performance.now() - started) / 1000;
+      const verdict = await verify(report, before);
+      figures.push(`FerretDB 200 ms slower each way: ${describeVerdict(verdict)}; sent and caught up in ${seconds.toFixed(1)} s`);
+      expectExactlyOnce(verdict);
+    } finally {
+      await stopComponent(slow);
+      await proxy.close();
+    }
+  }, 240_000);
+
+  test("Redis emptied (FLUSHALL) during load: the consumer stops counting, says why, rebuilds the counters from MongoDB and goes on exactly", async () => {
+    const before = await readTallies();
+    const load = new LoadDriver({ concurrency: 6, maxBulk: 10, paceMs: 20 }).start();
+    await load.untilAccepted(1500);
+    await flushRedis();
+    const flushed = performance.now();
+    step("Redis flushed");
+    let said = "";
+    await waitFor(
+      "the consumer to report the lost counters",
+      async () => {
+        const { checks } = await consumerReadiness(ports.consumer);
+        if (checks.counters && checks.counters !== "ok") said = checks.counters;
+        return said !== "" || (await readTallies()).total > 0; // a quick repair may finish between two looks
+      },
+      30_000,
+      100,
+    );
+    await load.untilAccepted(1000, 90_000);
+    const report = await load.stop();
+    await settle();
+    const recovery = (performance.now() - flushed) / 1000;
+    const verdict = await verify(report, before);
+    figures.push(
+      `Redis FLUSHALL: ${describeVerdict(verdict)}; readiness said "${said}"; exact again ${recovery.toFixed(1)} s after the flush`,
+    );
+    expectExactlyOnce(verdict);
+    expect(await driftFromLog()).toEqual([]);
+  }, 240_000);
+
+  test("Redis restarted alone (no persistence: it comes back empty) during load: the counters come back exact, no process restarted by hand", async () => {
+    const before = await readTallies();
+    const pids = services.map((component) => runningPid(component.name));
+    const load = new LoadDriver({ concurrency: 6, maxBulk: 10, paceMs: 20 }).start();
+    await load.untilAccepted(1500);
+    await stopComponent(redis);
+    await startComponent(redis);
+    const back = performance.now();
+    step("Redis restarted, empty");
+    await load.untilAccepted(1000, 90_000);
+    const report = await load.stop();
+    await settle();
+    const recovery = (performance.now() - back) / 1000;
+    const verdict = await verify(report, before);
+    figures.push(`Redis restart (empty): ${describeVerdict(verdict)}; exact again ${recovery.toFixed(1)} s after it returned`);
+    expect(services.map((component) => runningPid(component.name))).toEqual(pids);
+    expectExactlyOnce(verdict);
+    expect(await driftFromLog()).toEqual([]);
+  }, 240_000);
+
+  test("on a busy machine (busy loops on every core): the consumer killed, FerretDB stopped and started, and FerretDB frozen, each during load", async () => {
+    const before = await readTallies();
+    const busy = new BusyLoops().start();
+    step(`busy loops started (pids ${busy.pids.join(" ")})`);
+    const phases: string[] = [];
+    try {
+      const load = new LoadDriver({ concurrency: 6, maxBulk: 10, paceMs: 20 }).start();
+      await load.untilAccepted(1000, 90_000);
+      await kill("consumer");
+      await sleep(300);
+      await startComponent(consumer);
+      phases.push("consumer SIGKILL");
+      await load.untilAccepted(1000, 90_000);
+      let started = performance.now();
+      await stopComponent(mongo);
+      await sleep(3000);
+      await startComponent(mongo);
+      await settleWhileLoaded(load);
+      phases.push(`FerretDB stop/start (caught up ${((performance.now() - started) / 1000).toFixed(1)} s after the stop)`);
+      const pid = freeze(mongo.name);
+      started = performance.now();
+      await sleep(12_000);
+      thaw(pid);
+      await settleWhileLoaded(load);
+      phases.push(`FerretDB frozen 12 s (caught up ${((performance.now() - started - 12_000) / 1000).toFixed(1)} s after SIGCONT)`);
+      const report = await load.stop();
+      const recovery = await settle();
+      const verdict = await verify(report, before);
+      figures.push(
+        `busy machine (${busy.pids.length} busy loops; ${phases.join(", ")}): ${describeVerdict(verdict)}; slowest answer ${(report.slowestMs / 1000).toFixed(1)} s; caught up ${recovery.toFixed(1)} s after the load ended`,
+      );
+      expectExactlyOnce(verdict);
+    } finally {
+      busy.stop();
+    }
+  }, 300_000);
 
   test("afterwards every counter equals a recount of the whole MongoDB vote log", async () => {
     await settle();
