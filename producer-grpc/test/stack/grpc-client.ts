@@ -1,6 +1,6 @@
 /** A real gRPC client for the running producer-grpc server, promisified for tests. */
 import { credentials, loadPackageDefinition, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { ports } from "../../stack/src/testkit.ts";
+import { ports } from "@marimba/testkit";
 import {
   type HealthServiceProto,
   loadContract,
@@ -8,7 +8,7 @@ import {
   type VoteMessage,
   type VoteServiceClient,
   type VoteServiceProto,
-} from "../src/contract.ts";
+} from "../../src/contract.ts";
 
 export const serverAddress = `127.0.0.1:${ports.grpcServer}`;
 

@@ -1,7 +1,6 @@
 /** The bad-input corpus through both routes and both path spellings: clear 4xx, nothing reaches Kafka. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { BAD_INPUTS, sendBadInput } from "../src/bad-inputs.ts";
-import { topicEndOffset, urls } from "../src/testkit.ts";
+import { BAD_INPUTS, sendBadInput, topicEndOffset, urls } from "@marimba/testkit";
 
 const paths = [`${urls.http}/http/votes`, `${urls.http}/rust/send_data`, `${urls.grpc}/grpc/votes`, `${urls.grpc}/grpc/insert`];
 

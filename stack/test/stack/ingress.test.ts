@@ -1,8 +1,7 @@
 /** The local ingress in front of both routes, as the old load tool used the cluster's. */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { demoLoad } from "../src/demo.ts";
-import { settle } from "../src/faults.ts";
-import { post, readTallies, sampleVotes, type Tallies, uniqueVote, urls, waitFor } from "../src/testkit.ts";
+import { demoLoad } from "@marimba/stack";
+import { post, readTallies, sampleVotes, settle, type Tallies, uniqueVote, urls, waitFor } from "@marimba/testkit";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote, appliedOffsetsKey, tallyKeys, type Vote } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "../../stack/src/testkit.ts";
-import { applyBatch, type PartitionBatch } from "../src/apply.ts";
-import { RECOUNT_LOCK_KEY, TallyCounters } from "../src/counters.ts";
-import { VoteLog } from "../src/vote-log.ts";
+import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "@marimba/testkit";
+import { applyBatch, type PartitionBatch } from "../../src/apply.ts";
+import { RECOUNT_LOCK_KEY, TallyCounters } from "../../src/counters.ts";
+import { VoteLog } from "../../src/vote-log.ts";
 
 // A database and a Redis db of their own: these batches are not in Kafka, so they must not
 // reach the stack's counters.

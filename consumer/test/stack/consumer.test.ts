@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "../../stack/src/testkit.ts";
-import { VoteConsumer } from "../src/consumer.ts";
-import { TallyCounters } from "../src/counters.ts";
-import { VoteLog } from "../src/vote-log.ts";
+import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "@marimba/testkit";
+import { VoteConsumer } from "../../src/consumer.ts";
+import { TallyCounters } from "../../src/counters.ts";
+import { VoteLog } from "../../src/vote-log.ts";
 
 // A topic, group, database and Redis db of its own: the stack's consumer and counters never see these votes.
 const topic = `consumer-test-${crypto.randomUUID()}`;
