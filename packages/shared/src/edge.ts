@@ -7,7 +7,7 @@ import { acceptVote, type Route, type Vote } from "./vote.ts";
 /** Where an edge sends the votes it accepted: the server of its pair, which publishes them. */
 export interface VoteForwarder {
   /** Resolves once Kafka has the votes; throws an HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], bulk: boolean): Promise<void>;
+  forward(votes: readonly Vote[]): Promise<void>;
   reachable(): Promise<boolean>;
 }
 
@@ -32,7 +32,7 @@ export function createEdgeApp({ route, paths, upstream, registry }: EdgeOptions)
       const { votes, bulk } = await readVoteRequest(request);
       const now = new Date();
       const accepted = votes.map((vote) => acceptVote(vote, route, now));
-      await upstream.forward(accepted, bulk);
+      await upstream.forward(accepted);
       const receipts = accepted.map(({ id, acceptedAt }) => ({ id, acceptedAt }));
       response = json(202, bulk ? receipts : receipts[0]);
     } catch (error) {

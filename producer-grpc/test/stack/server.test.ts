@@ -5,7 +5,7 @@ import { acceptVote, type Vote } from "@marimba/shared";
 import { readTallies, sampleVotes, settle, topicEndOffset, uniqueVote, votesCollection, waitFor } from "@marimba/testkit";
 import { toMessage } from "../../src/client/upstream.ts";
 import { fromTimestamp, toTimestamp, type VoteMessage } from "../../src/contract.ts";
-import { trailerProblems, voteServerClient } from "./grpc-client.ts";
+import { trailerProblems, voteServerClient } from "../grpc-client.ts";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);
