@@ -1,4 +1,4 @@
-import { createKafka, createLogger, createRegistry, env, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import { createKafka, createLogger, createRegistry, env, kafkaEnv, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { VoteConsumer } from "./consumer.ts";
@@ -11,8 +11,7 @@ const logger = createLogger("consumer");
 await runService(logger, async () => {
   const config = loadConfig({
     PORT: env.port(9101),
-    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
-    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    ...kafkaEnv,
     MONGO_URL: env.url(LOCAL_DEFAULTS.MONGO_URL),
     MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
     REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
