@@ -58,7 +58,7 @@ export function benchRedisUrl(redisUrl = stackEnv.REDIS_URL): string {
 
 export const BASELINE_KEYS = { total: "bench:baseline:votes:total", band: "bench:baseline:votes:band" } as const;
 
-/** Votes in the wire format of DESIGN, as an edge would have accepted them. */
+/** Votes in the wire format of docs/ARCHITECTURE.md, as an edge would have accepted them. */
 export function wireVotes(count: number, seed = 2026): Vote[] {
   const routes: Route[] = ["http", "grpc"];
   return generateVotes({ count, skew: 0.6, seed }).map((input, index) => {

@@ -4,7 +4,7 @@ import { BAD_INPUTS, sendBadInput, topicEndOffset, urls } from "@marimba/testkit
 
 const paths = [`${urls.http}/http/votes`, `${urls.http}/rust/send_data`, `${urls.grpc}/grpc/votes`, `${urls.grpc}/grpc/insert`];
 
-describe("bad input is refused with the DESIGN status and a JSON error naming the problem", () => {
+describe("bad input is refused with the status of the wire contract and a JSON error naming the problem", () => {
   let offsetBefore = 0;
   beforeAll(async () => {
     offsetBefore = await topicEndOffset();
