@@ -22,22 +22,22 @@ await runService(logger, async () => {
   const registry = createRegistry("consumer");
   const mongo = createMongo(config.MONGO_URL);
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
-  const log = new VoteLog(mongo.db(config.MONGO_DB));
+  const voteLog = new VoteLog(mongo.db(config.MONGO_DB));
   const counters = new TallyCounters(redis);
   const consumer = new VoteConsumer(
     createKafka("marimba-consumer", config.KAFKA_BROKERS, logger),
     { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
-    { log, counters, logger },
+    { voteLog, counters, logger },
     logger,
     consumerMetrics(registry),
   );
   const server = createProbeApp(registry, {
     kafka: () => consumer.ready,
-    mongo: () => log.ping(),
+    mongo: () => voteLog.ping(),
     redis: () => counters.ping(),
   }).listen({ hostname: config.HOST, port: config.PORT });
 
-  await log.ensureIndexes();
+  await voteLog.ensureIndexes();
   await consumer.start();
   logger.info({ port: config.PORT, topic: config.KAFKA_TOPIC }, "consuming votes");
   return {

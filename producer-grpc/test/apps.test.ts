@@ -1,8 +1,8 @@
 /** The gRPC route in process: its edge against a recording upstream, and edge → real gRPC → server on an ephemeral port. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Server, ServerCredentials, status } from "@grpc/grpc-js";
-import { createLogger, createRegistry, PublishError } from "@marimba/shared";
-import { describeEdgeContract, RecordingPublisher, read, request, waitFor } from "@marimba/testkit";
+import { createRegistry, PublishError } from "@marimba/shared";
+import { describeEdgeContract, RecordingPublisher, read, request, silentLogger, waitFor } from "@marimba/testkit";
 import { createClientApp } from "../src/client/app.ts";
 import { VoteServerClient } from "../src/client/upstream.ts";
 import { createVoteServer } from "../src/server/app.ts";
@@ -13,8 +13,6 @@ describeEdgeContract("grpc", ["/grpc/votes", "/grpc/insert"], (upstream) =>
   createClientApp({ upstream, registry: createRegistry("test") }),
 );
 
-const log = createLogger("test");
-log.level = "silent";
 const vote = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1" };
 
 describe("edge → gRPC → server, in process", () => {
@@ -28,7 +26,7 @@ describe("edge → gRPC → server, in process", () => {
 
   beforeAll(async () => {
     await health.start();
-    server = createVoteServer({ publisher, health, registry: createRegistry("test"), log });
+    server = createVoteServer({ publisher, health, registry: createRegistry("test"), logger: silentLogger });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );

@@ -11,7 +11,7 @@ const topic = `consumer-test-${crypto.randomUUID()}`;
 const mongo = createMongo(stackEnv.MONGO_URL);
 const db = mongo.db("marimba_consumer_test");
 const redis = createRedis(`${stackEnv.REDIS_URL}/2`);
-const deps = { log: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
+const deps = { voteLog: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
 const admin = kafkaClient("consumer-test-admin").admin();
 
 afterAll(async () => {
@@ -53,7 +53,7 @@ describe("VoteConsumer (real Kafka, MongoDB and Redis)", () => {
     await producer.send({ topic, messages: [{ key: vote.id, value: JSON.stringify(vote) }] });
     await producer.disconnect();
     await waitFor("the vote to be stored and counted", () => counted === 1, 30_000, 100);
-    expect(await deps.log.collection.countDocuments({ _id: vote.id })).toBe(1);
+    expect(await deps.voteLog.collection.countDocuments({ _id: vote.id })).toBe(1);
     await consumer.stop();
   }, 60_000);
 });
