@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { sleep, waitFor } from "@marimba/shared";
+import { portOpen, sleep, waitFor } from "@marimba/shared";
 import { type Component, type StartOutcome, startComponent, stopComponent } from "./components.ts";
 import { demoLoad, demoRoutes, sampleVotes } from "./demo.ts";
 import { dependencies, ensureChromium, MissingPrerequisite, stackEnv } from "./dependencies.ts";
 import { ROOT } from "./paths.ts";
+import { ports } from "./ports.ts";
 import { runningPid } from "./processes.ts";
 import { services, urls } from "./services.ts";
 import { summarize } from "./summary.ts";
@@ -121,8 +122,21 @@ function report(runs: { code: number; output: string }[]): number {
   return runs.some((run) => run.code !== 0) || failed > 0 || passed === 0 ? 1 : 0;
 }
 
+/** The stack's ports that accept connections right now. */
+async function listeningPorts(): Promise<number[]> {
+  const all = Object.values(ports);
+  const open = await Promise.all(all.map((port) => portOpen(port, "127.0.0.1", 500)));
+  return all.filter((_, i) => open[i]);
+}
+
+/** The in-process tier alone; fails if it left any port of the stack listening. */
 async function testUnit(): Promise<number> {
-  return report([await unitTier()]);
+  const before = new Set(await listeningPorts());
+  const code = report([await unitTier()]);
+  const opened = (await listeningPorts()).filter((port) => !before.has(port));
+  if (opened.length === 0) return code;
+  console.error(`the in-process tier left stack ports listening: ${opened.join(", ")}`);
+  return 1;
 }
 
 async function test(args: string[]): Promise<number> {
