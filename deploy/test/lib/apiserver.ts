@@ -72,7 +72,7 @@ async function build(binary: string, log: (line: string) => void): Promise<void>
   log(`building kube-apiserver ${version} from the Go module proxy (minutes, once; cached as ${binary})`);
   const started = performance.now();
   const ldflags = `-s -w -X k8s.io/component-base/version.gitVersion=${version}`;
-  const child = Bun.spawn(["go", "build", "-mod=readonly", "-trimpath", `-ldflags=${ldflags}`, "-o", partial, "."], {
+  const child = Bun.spawn(["go", "build", "-mod=readonly", "-buildvcs=false", "-trimpath", `-ldflags=${ldflags}`, "-o", partial, "."], {
     cwd: moduleDir,
     env: { ...process.env, CGO_ENABLED: "0" },
     stdout: "pipe",
