@@ -30,16 +30,24 @@ function withoutCustomResources(objects: Manifest[]): Manifest[] {
 }
 
 beforeAll(async () => {
-  cluster = await startControlPlane();
-  // No controllers run here: create the namespace (with its Pod Security labels) and its default
-  // ServiceAccount by hand, as a cluster would have them before the dry run.
-  const namespace = find(render(), "Namespace", NAMESPACE);
-  if (!namespace) throw new Error(`the base renders no Namespace ${NAMESPACE}`);
-  const created = cluster.kubectl(["apply", "-f", "-"], asList([namespace]));
-  if (created.code !== 0) throw new Error(`creating namespace ${NAMESPACE}: ${created.stderr}`);
-  const account = cluster.kubectl(["-n", NAMESPACE, "create", "serviceaccount", "default"]);
-  if (account.code !== 0 && !account.stderr.includes("AlreadyExists"))
-    throw new Error(`creating ServiceAccount default: ${account.stderr}`);
+  const started = await startControlPlane();
+  cluster = started;
+  try {
+    // No controllers run here: create the namespace (with its Pod Security labels) and its default
+    // ServiceAccount by hand, as a cluster would have them before the dry run.
+    const namespace = find(render(), "Namespace", NAMESPACE);
+    if (!namespace) throw new Error(`the base renders no Namespace ${NAMESPACE}`);
+    const created = started.kubectl(["apply", "-f", "-"], asList([namespace]));
+    if (created.code !== 0) throw new Error(`creating namespace ${NAMESPACE}: ${created.stderr}`);
+    const account = started.kubectl(["-n", NAMESPACE, "create", "serviceaccount", "default"]);
+    if (account.code !== 0 && !account.stderr.includes("AlreadyExists"))
+      throw new Error(`creating ServiceAccount default: ${account.stderr}`);
+  } catch (error) {
+    // Stopped here as well, should the runner skip afterAll after a failed beforeAll.
+    await started.stop();
+    cluster = undefined;
+    throw error;
+  }
 }, 35 * 60_000);
 
 afterAll(async () => {
