@@ -2,8 +2,8 @@
 // schemas with unknown fields refused, defaults and immutable-field rules applied, admission run,
 // Pod Security judged by the namespace's own labels. Any error or warning fails.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ControlPlane, startControlPlane } from "./lib/apiserver.ts";
-import { find, type Manifest, NAMESPACE, render, renderings } from "./lib/manifests.ts";
+import { type ControlPlane, startControlPlane } from "../lib/apiserver.ts";
+import { find, type Manifest, NAMESPACE, render, renderings } from "../lib/manifests.ts";
 
 let cluster: ControlPlane | undefined;
 
