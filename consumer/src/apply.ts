@@ -29,7 +29,7 @@ export interface ApplyResult {
 const RECOUNT_POLL_MS = 100;
 
 export interface ApplyDeps {
-  log: VoteLog;
+  voteLog: VoteLog;
   counters: TallyCounters;
   logger: Logger;
 }
@@ -71,7 +71,7 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
       const vote = decode(message, deps.logger);
       if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    const { duplicates } = await deps.log.insert(decoded);
+    const { duplicates } = await deps.voteLog.insert(decoded);
     for (const { vote, position } of duplicates) {
       deps.logger.warn({ id: vote.id, position }, "a vote id already stored from another Kafka message; not counted again");
     }

@@ -1,4 +1,4 @@
-import { backoffMs, type Logger } from "@marimba/shared";
+import { backoffMs, type Logger, sleep } from "@marimba/shared";
 import type { Consumer, Kafka } from "kafkajs";
 import { type ApplyDeps, type ApplyResult, applyBatch } from "./apply.ts";
 import type { CounterRepair } from "./counter-repair.ts";
@@ -27,8 +27,6 @@ export interface VoteConsumerOptions {
   /** The consumer group; every replica of the service shares `CONSUMER_GROUP`. */
   groupId?: string;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How often a batch held back (counters being rebuilt) looks again, heartbeating meanwhile. */
 const HOLD_POLL_MS = 250;

@@ -1,4 +1,14 @@
-import { createKafka, createLogger, createRegistry, env, KafkaProbe, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import {
+  createKafka,
+  createLogger,
+  createRegistry,
+  env,
+  KafkaProbe,
+  kafkaEnv,
+  LOCAL_DEFAULTS,
+  loadConfig,
+  runService,
+} from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { CONSUMER_GROUP, VoteConsumer } from "./consumer.ts";
@@ -17,8 +27,7 @@ const RECOUNT_REPLY_TIMEOUT_MS = 30 * 60_000;
 await runService(logger, async () => {
   const config = loadConfig({
     PORT: env.port(9101),
-    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
-    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    ...kafkaEnv,
     MONGO_URL: env.url(LOCAL_DEFAULTS.MONGO_URL),
     MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
     REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
@@ -31,7 +40,7 @@ await runService(logger, async () => {
   const store = new MongoStore(() => createMongo(config.MONGO_URL, { replyTimeoutMS: STORE_REPLY_TIMEOUT_MS }), config.MONGO_DB, logger);
   const recountMongo = createMongo(config.MONGO_URL, { replyTimeoutMS: RECOUNT_REPLY_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
-  const log = new VoteLog(store);
+  const voteLog = new VoteLog(store);
   const counters = new TallyCounters(redis);
   const kafka = createKafka("marimba-consumer", config.KAFKA_BROKERS, logger);
   const kafkaProbe = new KafkaProbe(kafka).watch();
@@ -49,7 +58,7 @@ await runService(logger, async () => {
   const consumer = new VoteConsumer(
     kafka,
     { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
-    { log, counters, logger },
+    { voteLog, counters, logger },
     logger,
     metrics,
     repair,
@@ -58,12 +67,12 @@ await runService(logger, async () => {
   const server = createProbeApp(registry, {
     kafka: () =>
       !kafkaProbe.lastKnown ? "unreachable" : consumer.member ? (consumer.failingOn("kafka") ?? true) : "not in the consumer group yet",
-    mongo: async () => consumer.failingOn("mongo") ?? (await log.ping()),
+    mongo: async () => consumer.failingOn("mongo") ?? (await voteLog.ping()),
     redis: async () => consumer.failingOn("redis") ?? (await counters.ping()),
     counters: () => repair.reason ?? consumer.failingOn("unknown") ?? true,
   }).listen({ hostname: config.HOST, port: config.PORT });
 
-  await log.ensureIndexes();
+  await voteLog.ensureIndexes();
   await repairAdmin.connect();
   await repair.check().catch((error: Error) => logger.warn({ err: error }, "could not check the counters against Kafka at start-up"));
   repair.watch();

@@ -1,26 +1,7 @@
-import { Coalescer, DeadlineError, VOTES_COLLECTION, type Vote, withDeadline } from "@marimba/shared";
+import { Coalescer, DeadlineError, type KafkaPosition, type StoredVote, VOTES_COLLECTION, type Vote, withDeadline } from "@marimba/shared";
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb";
 import { calling } from "./failures.ts";
 import { MongoStore } from "./mongo-store.ts";
-
-/** Where a vote sits in Kafka: recorded with it so counters can be rebuilt to the exact offset. */
-export interface KafkaPosition {
-  topic: string;
-  partition: number;
-  offset: number;
-}
-
-/** A vote as stored in MongoDB: the log every counter can be rebuilt from. */
-export interface VoteDocument extends KafkaPosition {
-  _id: string;
-  name: string;
-  album: string;
-  year: string;
-  rank: string;
-  route: Vote["route"];
-  acceptedAt: Date;
-  storedAt: Date;
-}
 
 export interface PositionedVote {
   vote: Vote;
@@ -65,7 +46,7 @@ export class VoteLog {
   private readonly inserts: Coalescer<PositionedVote>;
   /** Votes of the last bulk writes found stored from another Kafka message. */
   private readonly duplicates = new WeakSet<PositionedVote>();
-  private cached: { db: Db; collection: Collection<VoteDocument> } | null = null;
+  private cached: { db: Db; collection: Collection<StoredVote> } | null = null;
   private failuresInARow = 0;
   /** Vote id → Kafka position of votes this process stored (or looked up), newest last. */
   private readonly stored = new Map<string, string>();
@@ -82,9 +63,9 @@ export class VoteLog {
     return this.source instanceof MongoStore ? this.source.db() : this.source;
   }
 
-  get collection(): Collection<VoteDocument> {
+  get collection(): Collection<StoredVote> {
     const db = this.db;
-    if (this.cached?.db !== db) this.cached = { db, collection: db.collection<VoteDocument>(VOTES_COLLECTION) };
+    if (this.cached?.db !== db) this.cached = { db, collection: db.collection<StoredVote>(VOTES_COLLECTION) };
     return this.cached.collection;
   }
 

@@ -1,0 +1,282 @@
+/**
+ * The fault-injection harness: drives load through both routes while a test breaks things,
+ * records every vote answered 202, and checks afterwards that exactly those votes were stored
+ * and counted — none missing, none extra — with counters equal to a recount from MongoDB.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { countFromLog } from "@marimba/consumer/recount";
+import { addVotes, appliedOffsetsKey, emptyDelta, sleep, TALLY_HASHES, type VoteInput, waitFor } from "@marimba/shared";
+import { createRedis } from "@marimba/shared/storage";
+import { readTallies, runningPid, services, stackEnv, type Tallies, urls } from "@marimba/stack";
+import { kafkaClient, votesCollection } from "./stack.ts";
+
+export interface LoadRoute {
+  route: "http" | "grpc";
+  url: string;
+}
+
+/** The routes the stack runs: both, once the gRPC pair is part of it. */
+export function loadRoutes(): LoadRoute[] {
+  const routes: LoadRoute[] = [{ route: "http", url: `${urls.http}/http/votes` }];
+  if (services.some((service) => service.name === "producer-grpc-client")) routes.push({ route: "grpc", url: `${urls.grpc}/grpc/votes` });
+  return routes;
+}
+
+export interface AcceptedVote extends VoteInput {
+  route: LoadRoute["route"];
+}
+
+export interface DriverReport {
+  /** Every vote answered 202, by id. */
+  accepted: Map<string, AcceptedVote>;
+  /** Answers other than 202, by status ("error" when the connection failed). */
+  refused: Map<string, number>;
+  acceptedByRoute: Record<string, number>;
+  /** The slowest answer of the run, in ms: no request may hang. */
+  slowestMs: number;
+  requests: number;
+}
+
+/**
+ * Sends votes for one band (unique to the test) at random through the routes, `concurrency`
+ * requests at a time, each carrying 1 to `maxBulk` votes, until stopped or `maxVotes` sent.
+ */
+export class LoadDriver {
+  readonly band = `Fault ${crypto.randomUUID().slice(0, 8)}`;
+  private running = false;
+  private workers: Promise<void>[] = [];
+  private sent = 0;
+  private readonly report: DriverReport = { accepted: new Map(), refused: new Map(), acceptedByRoute: {}, slowestMs: 0, requests: 0 };
+
+  constructor(
+    private readonly options: { concurrency?: number; maxBulk?: number; maxVotes?: number; timeoutMs?: number; paceMs?: number } = {},
+    private readonly routes = loadRoutes(),
+  ) {}
+
+  get acceptedCount(): number {
+    return this.report.accepted.size;
+  }
+
+  start(): this {
+    this.running = true;
+    this.workers = Array.from({ length: this.options.concurrency ?? 16 }, () => this.work());
+    return this;
+  }
+
+  async stop(): Promise<DriverReport> {
+    this.running = false;
+    await Promise.all(this.workers);
+    return this.report;
+  }
+
+  /** Resolves once `count` more votes have been accepted (or throws after `timeoutMs`). */
+  async untilAccepted(count: number, timeoutMs = 60_000): Promise<void> {
+    const target = this.report.accepted.size + count;
+    await waitFor(`${count} more accepted votes`, () => this.report.accepted.size >= target, timeoutMs, 50);
+  }
+
+  private vote(i: number): VoteInput {
+    return { name: this.band, album: `Album ${i % 3}`, year: String(1990 + (i % 2)), rank: String(i % 5) };
+  }
+
+  private async work(): Promise<void> {
+    const maxBulk = this.options.maxBulk ?? 20;
+    const maxVotes = this.options.maxVotes ?? Number.POSITIVE_INFINITY;
+    while (this.running && this.sent < maxVotes) {
+      const size = Math.random() < 0.5 ? 1 : 1 + Math.floor(Math.random() * maxBulk);
+      const votes = Array.from({ length: size }, (_, k) => this.vote(this.sent + k));
+      this.sent += size;
+      const target = this.routes[Math.floor(Math.random() * this.routes.length)] as LoadRoute;
+      const started = performance.now();
+      let status = "error";
+      try {
+        const response = await fetch(target.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(size === 1 ? votes[0] : votes),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        });
+        status = String(response.status);
+        if (response.status === 202) {
+          const body = (await response.json()) as { id: string } | { id: string }[];
+          (Array.isArray(body) ? body : [body]).forEach((receipt, k) => {
+            this.report.accepted.set(receipt.id, { ...(votes[k] as VoteInput), route: target.route });
+          });
+          this.report.acceptedByRoute[target.route] = (this.report.acceptedByRoute[target.route] ?? 0) + size;
+        } else {
+          await response.body?.cancel();
+        }
+      } catch {
+        // a refused or reset connection: counted as "error", never as accepted
+      }
+      this.report.requests++;
+      if (this.options.paceMs) await sleep(this.options.paceMs); // spreads a run over time
+      this.report.slowestMs = Math.max(this.report.slowestMs, performance.now() - started);
+      if (status !== "202") {
+        this.report.refused.set(status, (this.report.refused.get(status) ?? 0) + 1);
+        await sleep(20); // a refused client backs off a little, as Retry-After asks
+      }
+    }
+  }
+}
+
+/** Waits until the consumers have applied every message of the topic (no lag left). */
+export async function settle(timeoutMs = 120_000): Promise<number> {
+  const started = performance.now();
+  const admin = kafkaClient("marimba-faults").admin();
+  const redis = createRedis(stackEnv.REDIS_URL);
+  await admin.connect();
+  try {
+    await waitFor(
+      "the consumers to apply every message",
+      async () => {
+        const [ends, applied] = await Promise.all([
+          admin.fetchTopicOffsets(stackEnv.KAFKA_TOPIC),
+          redis.hgetall(appliedOffsetsKey(stackEnv.KAFKA_TOPIC)),
+        ]);
+        return ends.every(({ partition, high }) => Number(applied[partition] ?? -1) === Number(high) - 1);
+      },
+      timeoutMs,
+      250,
+    );
+  } finally {
+    await admin.disconnect();
+    redis.disconnect();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+export interface Verdict {
+  accepted: number;
+  stored: number;
+  counted: number;
+  /** Accepted votes MongoDB does not hold. */
+  missing: string[];
+  /** Votes of the run MongoDB holds that were never answered 202. */
+  extra: string[];
+  /** Counters that differ from what the accepted votes add up to, as "hash field: live vs expected". */
+  drift: string[];
+}
+
+/**
+ * The promise, checked: the run's votes in MongoDB are exactly the accepted ones (none missing,
+ * none extra), and every counter moved by exactly what the accepted votes add up to — nothing
+ * lost, nothing counted twice. (A full recount of the log is `driftFromLog`, run once at the end.)
+ */
+export async function verify(report: DriverReport, before: Tallies): Promise<Verdict> {
+  const { client, votes } = votesCollection();
+  try {
+    const band = report.accepted.values().next().value?.name ?? "";
+    const found = new Set((await votes.find({ name: band }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
+    const after = await readTallies();
+    const expected = addVotes(emptyDelta(), report.accepted.values());
+    const drift: string[] = [];
+    if (after.total - before.total !== expected.total)
+      drift.push(`total grew by ${after.total - before.total}, accepted ${expected.total}`);
+    for (const hash of TALLY_HASHES) {
+      for (const [field, count] of expected[hash]) {
+        const grew = (after[hash][field] ?? 0) - (before[hash][field] ?? 0);
+        if (grew !== count) drift.push(`${hash} ${field}: grew by ${grew}, accepted ${count}`);
+      }
+    }
+    return {
+      accepted: report.accepted.size,
+      stored: found.size,
+      counted: (after.band[band] ?? 0) - (before.band[band] ?? 0),
+      missing: [...report.accepted.keys()].filter((id) => !found.has(id)),
+      extra: [...found].filter((id) => !report.accepted.has(id)),
+      drift,
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Every counter against a recount of the whole vote log: the check no fault may break. */
+export async function driftFromLog(): Promise<string[]> {
+  const { client } = votesCollection();
+  const redis = createRedis(stackEnv.REDIS_URL);
+  try {
+    const offsets = { [stackEnv.KAFKA_TOPIC]: await redis.hgetall(appliedOffsetsKey(stackEnv.KAFKA_TOPIC)) };
+    const [tallies, fromLog] = await Promise.all([readTallies(), countFromLog(client.db(stackEnv.MONGO_DB), offsets)]);
+    const drift: string[] = [];
+    if (fromLog.total !== tallies.total) drift.push(`total: ${tallies.total} vs ${fromLog.total}`);
+    for (const hash of TALLY_HASHES) {
+      for (const field of new Set([...Object.keys(tallies[hash]), ...fromLog[hash].keys()])) {
+        const live = tallies[hash][field] ?? 0;
+        const recounted = fromLog[hash].get(field) ?? 0;
+        if (live !== recounted) drift.push(`${hash} ${field}: ${live} live vs ${recounted} in the log`);
+      }
+    }
+    return drift;
+  } finally {
+    await client.close();
+    redis.disconnect();
+  }
+}
+
+// ── Stalls and a busy machine ───────────────────────────────────────────────────────────────────
+
+/** Freezes a process of the stack (SIGSTOP): it keeps its sockets open and answers nothing. */
+export function freeze(name: string): number {
+  const pid = runningPid(name);
+  if (pid === null) throw new Error(`${name} is not running`);
+  process.kill(pid, "SIGSTOP");
+  return pid;
+}
+
+/** Lets a frozen process run again (SIGCONT). */
+export function thaw(pid: number): void {
+  process.kill(pid, "SIGCONT");
+}
+
+/**
+ * Busy-loop processes that take most of the machine's cores, as other tenants would. Started and
+ * stopped by pid; `stop` must run (tests call it in a `finally`).
+ */
+export class BusyLoops {
+  private readonly children: ChildProcess[] = [];
+
+  /** Two per core: with the stack's own processes, they leave it a small share of each. */
+  start(count = 2 * availableParallelism()): this {
+    for (let i = 0; i < count; i++) this.children.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+    return this;
+  }
+
+  get pids(): number[] {
+    return this.children.flatMap((child) => (child.pid ? [child.pid] : []));
+  }
+
+  stop(): void {
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    this.children.length = 0;
+  }
+}
+
+/** A consumer's `/readyz` answer: the status and, per check, "ok" or what it is waiting for. */
+export async function consumerReadiness(port: number): Promise<{ status: number; checks: Record<string, string> }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) });
+    const body = (await response.json()) as { checks: Record<string, string> };
+    return { status: response.status, checks: body.checks };
+  } catch (error) {
+    return { status: 0, checks: { probe: (error as Error).message } };
+  }
+}
+
+/** Empties the stack's Redis (FLUSHALL), as a lost cache would. */
+export async function flushRedis(): Promise<void> {
+  const redis = createRedis(stackEnv.REDIS_URL);
+  try {
+    await redis.flushall();
+  } finally {
+    redis.disconnect();
+  }
+}

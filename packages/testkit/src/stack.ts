@@ -1,0 +1,64 @@
+/**
+ * What integration tests share: the running stack's addresses, clients for its real
+ * Kafka, MongoDB and Redis, and small helpers to send votes and wait for them.
+ */
+import { createKafka, createLogger, type KafkaNetwork, VOTES_COLLECTION, type VoteInput } from "@marimba/shared";
+import { createMongo } from "@marimba/shared/storage";
+import { stackEnv } from "@marimba/stack";
+
+const silent = createLogger("test");
+silent.level = "silent";
+
+export interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever came back and checks it with expect()
+  body: any;
+  headers: Headers;
+}
+
+/** POSTs a body (an object is sent as JSON) and returns status, parsed body and headers. */
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { "content-type": "application/json" },
+): Promise<Answer> {
+  const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text, the test will say so
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** A vote for a band no other test uses, so its counters can be checked exactly. */
+export function uniqueVote(overrides: Partial<VoteInput> = {}): VoteInput {
+  return { name: `Test Band ${crypto.randomUUID().slice(0, 8)}`, album: "Demo", year: "2026", rank: "1", ...overrides };
+}
+
+/** The MongoDB votes collection of the running stack; close the client when done. */
+export function votesCollection() {
+  const client = createMongo(stackEnv.MONGO_URL);
+  return { client, votes: client.db(stackEnv.MONGO_DB).collection<{ _id: string } & Record<string, unknown>>(VOTES_COLLECTION) };
+}
+
+/** The sum of the votes topic's end offsets: it moves exactly when something is written. */
+export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A client of the stack's Kafka, with the services' settings (and optionally a network to cut). */
+export function kafkaClient(clientId = "marimba-test", network: KafkaNetwork = {}) {
+  return createKafka(clientId, stackEnv.KAFKA_BROKERS.split(","), silent, network);
+}
+
+export { silent as silentLogger };

@@ -1,0 +1,159 @@
+import { describe, expect, test } from "bun:test";
+import { albumField } from "@marimba/shared";
+import { post, readTallies, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import type { LiveSnapshot, Tally, VoteRow, VotesAnswer } from "../../src/contract.ts";
+import { openStream } from "./stream-reader.ts";
+
+const api = (path: string) => fetch(`${urls.dashboard}${path}`);
+
+/** Sends votes through the HTTP route one by one, so each has its own acceptance time. */
+async function sendVotes(votes: ReturnType<typeof uniqueVote>[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const vote of votes) {
+    const answer = await post(`${urls.http}/http/votes`, vote);
+    expect(answer.status).toBe(202);
+    ids.push(answer.body.id);
+  }
+  return ids;
+}
+
+describe("GET /api/votes on the real stack", () => {
+  for (const bad of ["0", "101", "abc", "-5", "2.5"]) {
+    test(`limit=${bad} is answered 422 with a JSON error naming the limit`, async () => {
+      const response = await api(`/api/votes?limit=${bad}`);
+      expect(response.status).toBe(422);
+      expect(response.headers.get("content-type")).toContain("application/json");
+      expect(await response.json()).toEqual({
+        error: expect.any(String),
+        details: [{ field: "limit", message: expect.stringContaining("100") }],
+      });
+    });
+  }
+
+  test("answers the newest votes first, projected to the vote's fields, at most `limit` of them", async () => {
+    const band = uniqueVote();
+    const ids = await sendVotes([1, 2, 3].map((rank) => ({ ...band, rank: String(rank) })));
+    await waitFor("the three votes to be counted", async () => (await readTallies()).band[band.name] === 3, 5000, 50);
+    const response = await api("/api/votes?limit=3");
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as VotesAnswer;
+    expect(body.votes).toHaveLength(3);
+    expect(body.votes.map((vote) => vote.id)).toEqual([...ids].reverse());
+    expect(body.votes[0]).toEqual({
+      id: ids[2] as string,
+      name: band.name,
+      album: band.album,
+      year: band.year,
+      rank: "3",
+      route: "http",
+      acceptedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    } satisfies VoteRow);
+    expect(Date.parse(body.readAt)).not.toBeNaN();
+  });
+
+  test("without a limit answers at most 20 votes, in order of acceptance, newest first", async () => {
+    await sendVotes([uniqueVote(), uniqueVote()]);
+    const body = (await (await api("/api/votes")).json()) as VotesAnswer;
+    expect(body.votes.length).toBeGreaterThanOrEqual(2);
+    expect(body.votes.length).toBeLessThanOrEqual(20);
+    const times = body.votes.map((vote) => Date.parse(vote.acceptedAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test("a query that looks like a MongoDB operator is only ever a bad limit", async () => {
+    const response = await api(`/api/votes?limit[$gt]=0&limit=${encodeURIComponent('{"$gt":0}')}`);
+    expect(response.status).toBe(422);
+  });
+
+  test("an unknown API path is a JSON 404, not the page", async () => {
+    const response = await api("/api/nothing-here");
+    expect(response.status).toBe(404);
+    expect((await response.json()).error).toContain("/api/nothing-here");
+  });
+});
+
+describe("GET /api/tally on the real stack", () => {
+  test("answers every counter and when it was read, and grows with a vote", async () => {
+    const vote = uniqueVote({ rank: "4" });
+    const before = (await (await api("/api/tally")).json()) as Tally;
+    expect(before).toEqual({
+      total: expect.any(Number),
+      band: expect.any(Object),
+      album: expect.any(Object),
+      rank: expect.any(Object),
+      route: expect.any(Object),
+      readAt: expect.any(String),
+    });
+    await sendVotes([vote]);
+    await waitFor("the vote to be counted", async () => (await readTallies()).band[vote.name] === 1, 5000, 50);
+    const after = (await (await api("/api/tally")).json()) as Tally;
+    expect(after.total).toBeGreaterThanOrEqual(before.total + 1);
+    expect(after.band[vote.name]).toBe(1);
+    expect(after.album[albumField(vote)]).toBe(1);
+    expect(after.route.http ?? 0).toBeGreaterThanOrEqual((before.route.http ?? 0) + 1);
+    expect(Date.parse(after.readAt)).toBeGreaterThanOrEqual(Date.parse(before.readAt));
+  });
+});
+
+describe("GET /api/stream on the real stack", () => {
+  test("opens with a retry delay and a snapshot of the tallies and the newest votes", async () => {
+    const stream = await openStream(`${urls.dashboard}/api/stream`);
+    try {
+      expect(stream.response.headers.get("content-type")).toContain("text/event-stream");
+      const first = await stream.next((event) => event.event === "snapshot", 3000);
+      expect(stream.retry()).toBe(1000);
+      const snapshot = JSON.parse(first.data) as LiveSnapshot;
+      expect(snapshot.tally.total).toBeGreaterThanOrEqual(0);
+      expect(snapshot.votes.length).toBeLessThanOrEqual(20);
+      expect(first.id).toBe(`${snapshot.tally.total}.${snapshot.votes[0]?.id ?? "none"}`);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test("delivers a vote sent through the HTTP route within 3 s", async () => {
+    const stream = await openStream(`${urls.dashboard}/api/stream`);
+    try {
+      await stream.next((event) => event.event === "snapshot", 3000);
+      const vote = uniqueVote();
+      const [id] = await sendVotes([vote]);
+      const sentAt = performance.now();
+      const delivered = await stream.next((event) => event.event === "snapshot" && event.data.includes(id as string), 3000);
+      const snapshot = JSON.parse(delivered.data) as LiveSnapshot;
+      expect(snapshot.votes[0]).toMatchObject({ id, name: vote.name, route: "http" });
+      expect(snapshot.tally.band[vote.name]).toBe(1);
+      expect(performance.now() - sentAt).toBeLessThan(3000);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test("sends a pulse every second, so a quiet stream is known to be alive", async () => {
+    const stream = await openStream(`${urls.dashboard}/api/stream`);
+    try {
+      const pulse = await stream.next((event) => event.event === "pulse", 2500);
+      expect(JSON.parse(pulse.data)).toEqual({ votesPerSecond: expect.any(Number), at: expect.any(String) });
+      await stream.next((event) => event.event === "pulse", 2500);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test("a browser reconnecting with Last-Event-ID is not sent the snapshot it already has", async () => {
+    const first = await openStream(`${urls.dashboard}/api/stream`);
+    const seen = await first.next((event) => event.event === "snapshot", 3000);
+    first.close();
+    const resumed = await openStream(`${urls.dashboard}/api/stream`, { "last-event-id": seen.id as string });
+    try {
+      // Up to the first pulse the server sends only what changed since, never the same snapshot again.
+      await resumed.next((event) => event.event === "pulse", 3000);
+      expect(resumed.received.filter((event) => event.event === "snapshot" && event.id === seen.id)).toEqual([]);
+      // And a change is still pushed.
+      const vote = uniqueVote();
+      const [id] = await sendVotes([vote]);
+      await resumed.next((event) => event.event === "snapshot" && event.data.includes(id as string), 3000);
+    } finally {
+      resumed.close();
+    }
+  });
+});
