@@ -163,15 +163,22 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     expect(await bandCount(vote.name)).toBe(1);
   });
 
-  test("a vote stored by a crashed consumer is counted once on redelivery, even by a process that did not store it", async () => {
-    const votes = bandVotes(3);
-    const name = votes[0]?.name as string;
-    const batch = batchOf(votes);
-    // Another process stored the batch and died before counting: this VoteLog knows nothing of it.
-    await new VoteLog(db).insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
-    expect(await applyBatch({ ...deps, voteLog: new VoteLog(db) }, batch)).toEqual({ counted: 3, skipped: 0, invalid: 0, duplicates: 0 });
-    expect(await bandCount(name)).toBe(3);
-    expect(await collection.countDocuments({ name })).toBe(3);
+  test("votes stored by a crashed consumer are counted once on redelivery by a process that did not store them; a copy among them is not", async () => {
+    for (const size of [3, 12]) {
+      const votes = bandVotes(size);
+      const name = votes[0]?.name as string;
+      // Another process stored the batch and died before counting: this VoteLog knows nothing of it.
+      const batch = batchOf([...votes, votes[0] as Vote]);
+      await new VoteLog(db).insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
+      expect(await applyBatch({ ...deps, voteLog: new VoteLog(db) }, batch)).toEqual({
+        counted: size,
+        skipped: 0,
+        invalid: 0,
+        duplicates: 1,
+      });
+      expect(await bandCount(name)).toBe(size);
+      expect(await collection.countDocuments({ name })).toBe(size);
+    }
   });
 
   test("a batch that starts past the message after the applied offset is refused: the counters lost data", async () => {
