@@ -1,9 +1,11 @@
 import { Elysia } from "elysia";
+import { DEFAULT_COALESCER_OPTIONS } from "./coalesce.ts";
+import { env } from "./config.ts";
 import { clientClosedResponse, connectionClosed, errorResponse, HttpError, json, readVoteRequest } from "./http.ts";
-import { type KeyedVotes, RecentKeys, readIdempotencyKey } from "./idempotency.ts";
+import { DEFAULT_RECENT_KEYS, type KeyedVotes, RecentKeys, readIdempotencyKey } from "./idempotency.ts";
 import { httpMetrics, type Registry } from "./metrics.ts";
 import { probes } from "./service.ts";
-import { acceptVote, type Route, type Vote } from "./vote.ts";
+import { acceptVote, MAX_BULK_VOTES, type Route, type Vote } from "./vote.ts";
 
 /** Where an edge sends the votes it accepted: the server of its pair, which publishes them. */
 export interface VoteForwarder {
@@ -26,6 +28,24 @@ export interface EdgeOptions {
 
 /** Votes an edge holds at once by default: at the routes' measured rates, well under a second of work. */
 export const DEFAULT_MAX_IN_FLIGHT_VOTES = 10_000;
+
+/** The environment both edges read beside their own: how they batch, shed and remember keys. */
+export const edgeEnv = {
+  // Most votes per upstream call; 1 sends every request on its own, as before coalescing.
+  UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxItems),
+  // Votes held at once (validated, not yet answered); past it requests are answered 429 at once.
+  MAX_IN_FLIGHT_VOTES: env.positiveInt(DEFAULT_MAX_IN_FLIGHT_VOTES),
+  // Keyed votes remembered for 409s and answers to retries (~200 bytes each).
+  RECENT_KEYS: env.positiveInt(DEFAULT_RECENT_KEYS),
+};
+
+/** What the edge environment sets: the upstream's batch size and the app's limits. */
+export function edgeSettings(config: { UPSTREAM_BATCH_VOTES: number; MAX_IN_FLIGHT_VOTES: number; RECENT_KEYS: number }) {
+  return {
+    batch: { maxItems: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES) },
+    limits: { maxInFlightVotes: config.MAX_IN_FLIGHT_VOTES, recentKeys: new RecentKeys(config.RECENT_KEYS) },
+  };
+}
 
 /**
  * An edge service: validates votes, stamps each with an id (derived from the Idempotency-Key when

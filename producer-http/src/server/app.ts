@@ -1,4 +1,6 @@
 import {
+  clientClosedResponse,
+  connectionClosed,
   errorResponse,
   HttpError,
   httpMetrics,
@@ -18,7 +20,10 @@ export interface ServerDeps {
   kafkaReachable: () => Promise<boolean>;
 }
 
-/** The internal hop: votes already accepted by the edge are published to Kafka (acks = all). */
+/**
+ * The internal hop: votes the edge accepted are checked again with the edge's rules (a caller of
+ * this port is not trusted to be the edge) and published to Kafka (acks = all), all or none.
+ */
 export function createServerApp({ publisher, registry, kafkaReachable }: ServerDeps) {
   const metrics = httpMetrics(registry);
   return new Elysia().use(probes(registry, { kafka: kafkaReachable })).post(
@@ -27,14 +32,18 @@ export function createServerApp({ publisher, registry, kafkaReachable }: ServerD
       const startedAt = performance.now();
       let response: Response;
       try {
-        const parsed = parseAcceptedVotes(await readJsonBody(request));
+        const parsed = parseAcceptedVotes(await readJsonBody(request), "http");
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
-        try {
-          await publisher.publish(parsed.value);
-        } catch (error) {
-          throw publishFailure(error);
+        if (await connectionClosed(request)) {
+          response = clientClosedResponse();
+        } else {
+          try {
+            await publisher.publish(parsed.value);
+          } catch (error) {
+            throw publishFailure(error);
+          }
+          response = json(202, { accepted: parsed.value.length });
         }
-        response = json(202, { accepted: parsed.value.length });
       } catch (error) {
         response = errorResponse(error);
       }
