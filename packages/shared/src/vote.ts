@@ -152,16 +152,21 @@ function problemsOf(error: z.ZodError, bulk: boolean): FieldProblem[] {
 
 const VoteList = z.array(VoteInput);
 
+/** What is wrong with the size of a list of votes, if anything. */
+function countProblem(body: unknown): FieldProblem | null {
+  if (!Array.isArray(body)) return null;
+  if (body.length === 0) return { field: "(body)", message: "must hold at least one vote" };
+  if (body.length > MAX_BULK_VOTES) {
+    return { field: "(body)", message: `holds ${body.length} votes; at most ${MAX_BULK_VOTES} are accepted at once` };
+  }
+  return null;
+}
+
 /** Validates a parsed JSON body: one vote, or an array of 1 to 500 votes. */
 export function parseVoteBody(body: unknown): Parsed<VoteBatch> {
   if (Array.isArray(body)) {
-    if (body.length === 0) return { ok: false, problems: [{ field: "(body)", message: "must hold at least one vote" }] };
-    if (body.length > MAX_BULK_VOTES) {
-      return {
-        ok: false,
-        problems: [{ field: "(body)", message: `holds ${body.length} votes; at most ${MAX_BULK_VOTES} are accepted at once` }],
-      };
-    }
+    const count = countProblem(body);
+    if (count) return { ok: false, problems: [count] };
     const result = VoteList.safeParse(body);
     return result.success
       ? { ok: true, value: { votes: result.data, bulk: true } }
@@ -180,6 +185,8 @@ const AcceptedVotes = z.array(Vote).min(1).max(MAX_BULK_VOTES);
  * rules, and that they came by this hop's route: 1 to 500 votes, every one valid, or none.
  */
 export function parseAcceptedVotes(body: unknown, route?: Route): Parsed<Vote[]> {
+  const count = countProblem(body);
+  if (count) return { ok: false, problems: [count] };
   const result = AcceptedVotes.safeParse(body);
   if (!result.success) return { ok: false, problems: problemsOf(result.error, true) };
   const strays = route ? result.data.flatMap((vote, i) => (vote.route === route ? [] : [i])) : [];
