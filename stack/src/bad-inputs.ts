@@ -3,7 +3,7 @@
  * promises, before anything reaches Kafka. Both routes' tests run this one table, so the
  * HTTP and gRPC edges cannot drift apart.
  */
-import { type FieldProblem, MAX_RANK, MIN_YEAR, maxYear, type VoteInput } from "@marimba/shared";
+import { type FieldProblem, MAX_NAME_CODE_UNITS, MAX_RANK, MIN_YEAR, maxYear, type VoteInput } from "@marimba/shared";
 
 export interface BadInput {
   /** What is wrong with the request, phrased to read inside a test name. */
@@ -28,6 +28,7 @@ const RANK = `must be a whole number from 1 to ${MAX_RANK}, e.g. "1"`;
 const CONTROL = "must not contain control characters or broken Unicode";
 const INVISIBLE = "must contain a visible character";
 const REPEATED = "is given more than once";
+const TOO_LONG = `is too long: at most ${MAX_NAME_CODE_UNITS} UTF-16 code units (combining marks and joiners count)`;
 
 function schemaCase(what: string, body: unknown, details: FieldProblem[]): BadInput {
   return { case: what, body: JSON.stringify(body), contentType: JSON_TYPE, status: 422, error: SCHEMA, details };
@@ -216,11 +217,14 @@ export const BAD_INPUTS: readonly BadInput[] = [
   schemaCase("a name of 240 characters", { ...vote, name: "n".repeat(240) }, [
     { field: "name", message: "must be at most 120 characters" },
   ]),
-  schemaCase("a name of 121 family emoji", { ...vote, name: "👨‍👩‍👧‍👦".repeat(121) }, [
+  schemaCase("a name of 121 accented letters (242 code points)", { ...vote, name: "e\u0301".repeat(121) }, [
     { field: "name", message: "must be at most 120 characters" },
   ]),
+  schemaCase("a name of 66 family emoji (726 UTF-16 code units)", { ...vote, name: "👨‍👩‍👧‍👦".repeat(66) }, [
+    { field: "name", message: TOO_LONG },
+  ]),
   schemaCase("a name of one letter under 2,000 combining marks", { ...vote, name: `a${"\u0301".repeat(2000)}` }, [
-    { field: "name", message: "is too long: at most 1500 UTF-16 code units (combining marks and joiners count)" },
+    { field: "name", message: TOO_LONG },
   ]),
   schemaCase("markup as the name", { ...vote, name: "<img src=x>" }, [{ field: "name", message: "must not contain < or >" }]),
   schemaCase('the year "0000"', { ...vote, year: "0000" }, [{ field: "year", message: YEAR }]),

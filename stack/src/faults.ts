@@ -78,7 +78,7 @@ export class LoadDriver {
   }
 
   private vote(i: number): VoteInput {
-    return { name: this.band, album: `Album ${i % 3}`, year: String(1990 + (i % 2)), rank: String(i % 5) };
+    return { name: this.band, album: `Album ${i % 3}`, year: String(1990 + (i % 2)), rank: String((i % 5) + 1) };
   }
 
   private async work(): Promise<void> {

@@ -2,8 +2,14 @@ import { readBodyText, repeatedKeys } from "./json.ts";
 import { PublishError } from "./publisher.ts";
 import { type FieldProblem, parseVoteBody, type VoteBatch } from "./vote.ts";
 
-/** Largest request body an edge reads: 500 votes fit many times over. */
+/** Largest request body an edge reads: 500 votes of ordinary names fit many times over. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Largest body an internal hop reads: the edge joins several requests into one upstream batch
+ * of up to 500 votes, and 500 of the largest valid votes (~4.5 KB each as JSON) are ~2.3 MB.
+ */
+export const MAX_HOP_BODY_BYTES = 4 * 1024 * 1024;
 
 /** How long a client should wait before retrying after a 503 or 429. */
 export const RETRY_AFTER_SECONDS = 1;

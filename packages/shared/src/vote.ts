@@ -8,8 +8,11 @@ export type Route = (typeof ROUTES)[number];
 
 /** Most characters (grapheme clusters, what a reader sees as one) in a band or album name. */
 export const MAX_NAME_CHARACTERS = 120;
-/** Most UTF-16 code units in a name: 120 characters of family emoji (11 units each) fit; a wall of combining marks does not. */
-export const MAX_NAME_CODE_UNITS = 1500;
+/**
+ * Most UTF-16 code units in a name (at most 3 UTF-8 bytes each): 60 family emoji (11 units each)
+ * fit, a wall of combining marks does not, and 500 of the largest votes stay a few MB on every hop.
+ */
+export const MAX_NAME_CODE_UNITS = 720;
 /** The oldest album year a vote may name; the newest is next year (pre-releases). */
 export const MIN_YEAR = 1900;
 /** The highest rank a fan may give. */

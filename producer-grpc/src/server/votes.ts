@@ -1,5 +1,5 @@
 import { type ServiceDefinition, status } from "@grpc/grpc-js";
-import { acceptVote, type FieldProblem, type Parsed, PublishError, parseVoteBody, Vote } from "@marimba/shared";
+import { acceptVote, type FieldProblem, isVoteId, type Parsed, PublishError, parseVoteBody, type Vote } from "@marimba/shared";
 import { FIELD_PROBLEMS_TRAILER, fromTimestamp, REASON_TRAILER, type VoteMessage__Output } from "../contract.ts";
 
 /** Most field problems sent back in one trailer, so a bad stream of 500 votes stays under the metadata limit. */
@@ -47,8 +47,13 @@ export function votesFromMessages(messages: readonly VoteMessage__Output[], bulk
     const input = parsed.ok ? parsed.value.votes[index] : undefined;
     let id: string | undefined;
     if (message.id) {
-      if (Vote.shape.id.safeParse(message.id).success) id = message.id;
-      else problems.push({ field: fieldName(index, "id", bulk), message: "must be a UUID, or empty for the server to assign one" });
+      if (isVoteId(message.id)) id = message.id;
+      else {
+        problems.push({
+          field: fieldName(index, "id", bulk),
+          message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one",
+        });
+      }
     }
     let acceptedAt: string | undefined;
     if (message.acceptedAt) {

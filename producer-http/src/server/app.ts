@@ -5,6 +5,7 @@ import {
   HttpError,
   httpMetrics,
   json,
+  MAX_HOP_BODY_BYTES,
   parseAcceptedVotes,
   probes,
   publishFailure,
@@ -32,7 +33,7 @@ export function createServerApp({ publisher, registry, kafkaReachable }: ServerD
       const startedAt = performance.now();
       let response: Response;
       try {
-        const parsed = parseAcceptedVotes(await readJsonBody(request), "http");
+        const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), "http");
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
         if (await connectionClosed(request)) {
           response = clientClosedResponse();
