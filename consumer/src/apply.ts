@@ -26,7 +26,7 @@ export interface ApplyResult {
 const RECOUNT_POLL_MS = 100;
 
 export interface ApplyDeps {
-  log: VoteLog;
+  voteLog: VoteLog;
   counters: TallyCounters;
   logger: Logger;
 }
@@ -64,7 +64,7 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
       const vote = decode(message, deps.logger);
       if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    await deps.log.insert(decoded);
+    await deps.voteLog.insert(decoded);
     const votes = decoded.map(({ vote }) => vote);
     const delta = addVotes(emptyDelta(), votes);
     const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);

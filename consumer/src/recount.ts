@@ -1,8 +1,17 @@
-import { addVotes, appliedOffsetsKey, deltaArguments, emptyDelta, TALLY_HASHES, type TallyDelta, tallyKeys } from "@marimba/shared";
+import {
+  addVotes,
+  appliedOffsetsKey,
+  deltaArguments,
+  emptyDelta,
+  type StoredVote,
+  TALLY_HASHES,
+  type TallyDelta,
+  tallyKeys,
+  VOTES_COLLECTION,
+} from "@marimba/shared";
 import type { Redis } from "ioredis";
 import type { Db } from "mongodb";
 import { RECOUNT_LOCK_KEY } from "./counters.ts";
-import type { VoteDocument } from "./vote-log.ts";
 
 /** A recount that dies leaves the lock behind for at most this long. */
 const LOCK_TTL_SECONDS = 120;
@@ -42,8 +51,8 @@ export async function countFromLog(db: Db, offsets: Record<string, Record<string
   const delta = emptyDelta();
   if (counted.length === 0) return delta;
   const groups = db
-    .collection<VoteDocument>("votes")
-    .aggregate<{ _id: Pick<VoteDocument, "name" | "album" | "year" | "rank" | "route">; count: number }>([
+    .collection<StoredVote>(VOTES_COLLECTION)
+    .aggregate<{ _id: Pick<StoredVote, "name" | "album" | "year" | "rank" | "route">; count: number }>([
       { $match: { $or: counted } },
       { $group: { _id: { name: "$name", album: "$album", year: "$year", rank: "$rank", route: "$route" }, count: { $sum: 1 } } },
     ]);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, credentials, loadPackageDefinition, type Metadata, ServerCredentials, type ServiceError, status } from "@grpc/grpc-js";
 import { acceptVote, createLogger, createRegistry, MAX_HOP_BODY_BYTES, parseVoteBody, type Vote } from "@marimba/shared";
+import { asVoteMessage, BAD_INPUTS, RecordingPublisher } from "@marimba/testkit";
 import { toMessage } from "../src/client/upstream.ts";
 import { loadContract, MAX_BATCH_MESSAGE_BYTES, type VoteMessage, type VoteServiceProto } from "../src/contract.ts";
 import { createVoteServer } from "../src/server/app.ts";
@@ -10,19 +11,12 @@ import { KafkaHealth } from "../src/server/health.ts";
 const log = createLogger("test");
 log.level = "silent";
 
-class RecordingPublisher {
-  published: Vote[][] = [];
-  async publish(votes: readonly Vote[]): Promise<void> {
-    this.published.push([...votes]);
-  }
-}
-
 const publisher = new RecordingPublisher();
 const server = createVoteServer({
   publisher,
   health: new KafkaHealth(async () => true),
   registry: createRegistry("test"),
-  log,
+  logger: log,
   streamDeadlineMs: 300,
 });
 let client: Client;
@@ -104,52 +98,66 @@ describe("VoteService refuses what it cannot read as the caller's fault", () => 
   for (const [what, bytes] of MALFORMED) {
     for (const method of ["Cast", "CastBatch"]) {
       test(`${method} with ${what} is INVALID_ARGUMENT naming the message, and nothing is published`, async () => {
-        const before = publisher.published.length;
+        const before = publisher.batches.length;
         const { error } = await rawUnary(method, bytes);
         expect(error?.code).toBe(status.INVALID_ARGUMENT);
         expect(error?.details).toMatch(/^the message is not a valid protobuf Votes? \(.+\)$/);
-        expect(publisher.published.length).toBe(before);
+        expect(publisher.batches.length).toBe(before);
       });
     }
   }
 
   test("a CastStream with a malformed second message is INVALID_ARGUMENT, and none of it is published", async () => {
-    const before = publisher.published.length;
+    const before = publisher.batches.length;
     const { error } = await rawStream([voteBytes(good), MALFORMED[0][1], voteBytes(good)]);
     expect(error?.code).toBe(status.INVALID_ARGUMENT);
-    expect(publisher.published.length).toBe(before);
+    expect(publisher.batches.length).toBe(before);
   });
 
   test("a well-formed vote still goes through", async () => {
     const { error } = await rawUnary("Cast", voteBytes(good));
     expect(error).toBeNull();
-    expect(publisher.published.at(-1)?.[0]).toMatchObject({ ...good, route: "grpc" });
+    expect(publisher.batches.at(-1)?.[0]).toMatchObject({ ...good, route: "grpc" });
   });
 });
 
 describe("client streams are bounded", () => {
   test("a stream that never half-closes is answered DEADLINE_EXCEEDED at the server's stream deadline; nothing is published", async () => {
-    const before = publisher.published.length;
+    const before = publisher.batches.length;
     const started = performance.now();
     const { error } = await rawStream([voteBytes(good)], false);
     expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
     expect(error?.details).toContain("half-close");
     expect(performance.now() - started).toBeLessThan(4000); // the caller's own deadline is 5 s
-    expect(publisher.published.length).toBe(before);
+    expect(publisher.batches.length).toBe(before);
   });
 
   test("a stream of 501 votes is refused at the 501st, and nothing is published", async () => {
-    const before = publisher.published.length;
+    const before = publisher.batches.length;
     const { error } = await rawStream(Array.from({ length: 501 }, () => voteBytes(good)));
     expect(error?.code).toBe(status.INVALID_ARGUMENT);
     expect(error?.details).toContain("at most 500");
-    expect(publisher.published.length).toBe(before);
+    expect(publisher.batches.length).toBe(before);
   });
 });
 
 describe("the hop re-checks the edge's rules", () => {
+  // Every corpus case protobuf can carry (four optional strings): the server names the same problems as the edge.
+  for (const input of BAD_INPUTS) {
+    const message = asVoteMessage(input);
+    if (!message) continue;
+    test(`${input.case}: Cast is INVALID_ARGUMENT with the edge's field problems, and nothing is published`, async () => {
+      const before = publisher.batches.length;
+      const { error } = await rawUnary("Cast", voteBytes(message));
+      expect(error?.code).toBe(status.INVALID_ARGUMENT);
+      const problems = JSON.parse(String(error?.metadata.get("marimba-field-problems-bin")[0] ?? "[]"));
+      expect(problems).toEqual(input.details);
+      expect(publisher.batches.length).toBe(before);
+    });
+  }
+
   test("a batch with one vote the edge would refuse is refused whole, naming it", async () => {
-    const before = publisher.published.length;
+    const before = publisher.batches.length;
     const vote = (overrides: Partial<VoteMessage>) =>
       toMessage({ id: Bun.randomUUIDv7(), ...good, route: "grpc", acceptedAt: new Date().toISOString(), ...overrides } as Vote);
     const outcome = await new Promise<ServiceError | null>((resolve) => {
@@ -178,7 +186,7 @@ describe("the hop re-checks the edge's rules", () => {
     expect(outcome?.code).toBe(status.INVALID_ARGUMENT);
     expect(outcome?.details).toContain("[1].name must not contain control characters or broken Unicode");
     expect(outcome?.details).toContain("[2].id must be a UUID");
-    expect(publisher.published.length).toBe(before);
+    expect(publisher.batches.length).toBe(before);
   });
 });
 

@@ -1,16 +1,16 @@
 import { Elysia } from "elysia";
 import { DEFAULT_COALESCER_OPTIONS } from "./coalesce.ts";
 import { env } from "./config.ts";
-import { clientClosedResponse, connectionClosed, errorResponse, HttpError, json, readVoteRequest } from "./http.ts";
+import { answering, clientClosedResponse, connectionClosed, HttpError, json, readVoteRequest } from "./http.ts";
 import { DEFAULT_RECENT_KEYS, type KeyedVotes, RecentKeys, readIdempotencyKey } from "./idempotency.ts";
-import { httpMetrics, type Registry } from "./metrics.ts";
+import type { Registry } from "./metrics.ts";
 import { probes } from "./service.ts";
 import { acceptVote, MAX_BULK_VOTES, type Route, type Vote } from "./vote.ts";
 
 /** Where an edge sends the votes it accepted: the server of its pair, which publishes them. */
 export interface VoteForwarder {
   /** Resolves once Kafka has the votes; throws an HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], bulk: boolean): Promise<void>;
+  forward(votes: readonly Vote[]): Promise<void>;
   reachable(): Promise<boolean>;
 }
 
@@ -60,40 +60,31 @@ export function createEdgeApp({
   maxInFlightVotes = DEFAULT_MAX_IN_FLIGHT_VOTES,
   recentKeys = new RecentKeys(),
 }: EdgeOptions) {
-  const metrics = httpMetrics(registry);
+  const answer = answering(registry);
   let inFlightVotes = 0;
-  const accept = async (request: Request, path: string): Promise<Response> => {
-    const startedAt = performance.now();
-    let response: Response;
-    let held = 0;
-    try {
+  const accept = (request: Request, path: string): Promise<Response> =>
+    answer(path, async () => {
       const key = readIdempotencyKey(request);
       const { votes, bulk } = await readVoteRequest(request);
       // Shed early, counted in votes: a request that would wait behind too many is told to come back.
       if (inFlightVotes + votes.length > maxInFlightVotes) {
         throw new HttpError(429, "too many votes are being written right now; retry shortly");
       }
-      inFlightVotes += held = votes.length;
-      const now = new Date();
-      const keyed: KeyedVotes = key
-        ? recentKeys.accept(key, votes, bulk, route, now)
-        : { votes: votes.map((vote) => acceptVote(vote, route, now)), durable: false };
-      if (await connectionClosed(request)) {
-        response = clientClosedResponse();
-      } else {
-        if (!keyed.durable) await upstream.forward(keyed.votes, bulk);
+      inFlightVotes += votes.length;
+      try {
+        const now = new Date();
+        const keyed: KeyedVotes = key
+          ? recentKeys.accept(key, votes, bulk, route, now)
+          : { votes: votes.map((vote) => acceptVote(vote, route, now)), durable: false };
+        if (await connectionClosed(request)) return clientClosedResponse();
+        if (!keyed.durable) await upstream.forward(keyed.votes);
         if (key) recentKeys.markDurable(keyed.votes);
         const receipts = keyed.votes.map(({ id, acceptedAt }) => ({ id, acceptedAt }));
-        response = json(202, bulk ? receipts : receipts[0]);
+        return json(202, bulk ? receipts : receipts[0]);
+      } finally {
+        inFlightVotes -= votes.length;
       }
-    } catch (error) {
-      response = errorResponse(error);
-    } finally {
-      inFlightVotes -= held;
-    }
-    metrics.observe(path, response.status, startedAt);
-    return response;
-  };
+    });
   const [canonical, old] = paths;
   return new Elysia()
     .use(probes(registry, { upstream: () => upstream.reachable() }))

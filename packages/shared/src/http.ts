@@ -1,4 +1,5 @@
 import { readBodyText, repeatedKeys } from "./json.ts";
+import { httpMetrics, type Registry } from "./metrics.ts";
 import { PublishError } from "./publisher.ts";
 import { type FieldProblem, parseVoteBody, type VoteBatch } from "./vote.ts";
 
@@ -19,7 +20,7 @@ export interface ErrorBody {
   details: FieldProblem[];
 }
 
-/** An HTTP error with the JSON body DESIGN promises: `{"error": "...", "details": [...]}`. */
+/** An HTTP error with the JSON body the wire contract promises (docs/ARCHITECTURE.md): `{"error": "...", "details": [...]}`. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -100,6 +101,25 @@ export async function connectionClosed(request: Request): Promise<boolean> {
 /** What a request whose client went away is logged with (nginx's 499); nobody reads the body. */
 export function clientClosedResponse(): Response {
   return json(499, { error: "the connection closed before the votes were sent on; nothing was kept", details: [] });
+}
+
+/**
+ * How every marimba HTTP app answers: what `produce` returns, or the JSON error for what it
+ * threw (internals hidden), counted in the app's HTTP metrics by path and status.
+ */
+export function answering(registry: Registry) {
+  const metrics = httpMetrics(registry);
+  return async (path: string, produce: () => Promise<Response>): Promise<Response> => {
+    const startedAt = performance.now();
+    let response: Response;
+    try {
+      response = await produce();
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    metrics.observe(path, response.status, startedAt);
+    return response;
+  };
 }
 
 /** Turns anything thrown by a handler into a JSON error response, hiding internals. */

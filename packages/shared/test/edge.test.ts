@@ -1,6 +1,7 @@
 /** The edge app in process: `app.handle(new Request(...))` with a recording forwarder in place of the server. */
 import { describe, expect, test } from "bun:test";
-import { createEdgeApp, type VoteForwarder } from "../src/edge.ts";
+import { RecordingForwarder } from "@marimba/testkit";
+import { createEdgeApp } from "../src/edge.ts";
 import { HttpError } from "../src/http.ts";
 import { keyedVoteId, RecentKeys } from "../src/idempotency.ts";
 import { createRegistry } from "../src/metrics.ts";
@@ -8,26 +9,19 @@ import type { Route, Vote } from "../src/vote.ts";
 
 const vote = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1" };
 
-/** Records every forwarded batch; `fail` makes the next forwards throw, `hold` keeps them waiting. */
-class RecordingForwarder implements VoteForwarder {
-  batches: Vote[][] = [];
-  fail: HttpError | null = null;
+/** The kit's recording forwarder that can also keep forwards waiting (`hold`) or fail them with an HttpError. */
+class HoldingForwarder extends RecordingForwarder {
   hold: Promise<void> | null = null;
-  async forward(votes: readonly Vote[]): Promise<void> {
+  fail: HttpError | null = null;
+  override async forward(votes: readonly Vote[]): Promise<void> {
     if (this.hold) await this.hold;
     if (this.fail) throw this.fail;
-    this.batches.push([...votes]);
-  }
-  async reachable() {
-    return true;
-  }
-  get votes(): Vote[] {
-    return this.batches.flat();
+    await super.forward(votes);
   }
 }
 
 function edge(route: Route = "http", options: { maxInFlightVotes?: number; recentKeys?: RecentKeys } = {}) {
-  const upstream = new RecordingForwarder();
+  const upstream = new HoldingForwarder();
   const app = createEdgeApp({ route, paths: [`/${route}/votes`, `/${route}/old`], upstream, registry: createRegistry("test"), ...options });
   const send = async (body: unknown, headers: Record<string, string> = {}) => {
     const response = await app.handle(

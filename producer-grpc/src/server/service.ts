@@ -24,7 +24,7 @@ import {
 export interface VoteServiceDeps {
   publisher: Pick<VotePublisher, "publish">;
   metrics: GrpcMetrics;
-  log: Logger;
+  logger: Logger;
   /** Longest a CastStream may stay open before it is answered DEADLINE_EXCEEDED. */
   streamDeadlineMs?: number;
 }
@@ -54,7 +54,7 @@ function tooManyVotes(held: string): CallFailure {
 export function voteServiceHandlers({
   publisher,
   metrics,
-  log,
+  logger,
   streamDeadlineMs = DEFAULT_STREAM_DEADLINE_MS,
 }: VoteServiceDeps): VoteServiceHandlers {
   /** Validates and publishes; resolves with the receipts, or the failure to answer with. */
@@ -68,7 +68,7 @@ export function voteServiceHandlers({
       return parsed.value;
     } catch (error) {
       const failure = publishFailureStatus(error);
-      if (failure.code === status.INTERNAL) log.error({ err: error }, "publishing votes failed unexpectedly");
+      if (failure.code === status.INTERNAL) logger.error({ err: error }, "publishing votes failed unexpectedly");
       return failure;
     }
   };

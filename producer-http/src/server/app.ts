@@ -1,9 +1,8 @@
 import {
+  answering,
   clientClosedResponse,
   connectionClosed,
-  errorResponse,
   HttpError,
-  httpMetrics,
   json,
   MAX_HOP_BODY_BYTES,
   parseAcceptedVotes,
@@ -26,31 +25,21 @@ export interface ServerDeps {
  * this port is not trusted to be the edge) and published to Kafka (acks = all), all or none.
  */
 export function createServerApp({ publisher, registry, kafkaReachable }: ServerDeps) {
-  const metrics = httpMetrics(registry);
+  const answer = answering(registry);
   return new Elysia().use(probes(registry, { kafka: kafkaReachable })).post(
     "/data",
-    async ({ request }) => {
-      const startedAt = performance.now();
-      let response: Response;
-      try {
+    ({ request }) =>
+      answer("/data", async () => {
         const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), "http");
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
-        if (await connectionClosed(request)) {
-          response = clientClosedResponse();
-        } else {
-          try {
-            await publisher.publish(parsed.value);
-          } catch (error) {
-            throw publishFailure(error);
-          }
-          response = json(202, { accepted: parsed.value.length });
+        if (await connectionClosed(request)) return clientClosedResponse();
+        try {
+          await publisher.publish(parsed.value);
+        } catch (error) {
+          throw publishFailure(error);
         }
-      } catch (error) {
-        response = errorResponse(error);
-      }
-      metrics.observe("/data", response.status, startedAt);
-      return response;
-    },
+        return json(202, { accepted: parsed.value.length });
+      }),
     { parse: "none" },
   );
 }

@@ -1,17 +1,6 @@
-import { type Route, VOTES_COLLECTION } from "@marimba/shared";
+import { type StoredVote, VOTES_COLLECTION } from "@marimba/shared";
 import type { Collection, Db } from "mongodb";
 import type { VoteRow } from "../contract.ts";
-
-/** The fields of a `marimba.votes` document the dashboard reads (the consumer writes them). */
-interface StoredVote {
-  _id: string;
-  name: string;
-  album: string;
-  year: string;
-  rank: string;
-  route: Route;
-  acceptedAt: Date;
-}
 
 const PROJECTION = { _id: 1, name: 1, album: 1, year: 1, rank: 1, route: 1, acceptedAt: 1 } as const;
 

@@ -1,12 +1,11 @@
 /** The bad-input corpus through both routes and both path spellings: clear 4xx, nothing reaches Kafka. */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { MAX_HOP_BODY_BYTES } from "@marimba/shared";
-import { asHopBody, BAD_INPUTS, type BadInput, sendBadInput } from "../src/bad-inputs.ts";
-import { ports, topicEndOffset, urls } from "../src/testkit.ts";
+import { asHopBody, BAD_INPUTS, type BadInput, ports, sendBadInput, topicEndOffset, urls } from "@marimba/testkit";
 
 const paths = [`${urls.http}/http/votes`, `${urls.http}/rust/send_data`, `${urls.grpc}/grpc/votes`, `${urls.grpc}/grpc/insert`];
 
-describe("bad input is refused with the DESIGN status and a JSON error naming the problem", () => {
+describe("bad input is refused with the status of the wire contract and a JSON error naming the problem", () => {
   let offsetBefore = 0;
   beforeAll(async () => {
     offsetBefore = await topicEndOffset();

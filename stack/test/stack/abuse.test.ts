@@ -6,8 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { runningPid } from "../src/processes.ts";
-import { ports, topicEndOffset, uniqueVote, urls } from "../src/testkit.ts";
+import { ports, runningPid, topicEndOffset, uniqueVote, urls } from "@marimba/testkit";
 
 interface Raw {
   /** The status line of every response, in order. */

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { TALLY_HASHES, tallyKeys } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { settle } from "../../stack/src/faults.ts";
-import { post, readTallies, stackEnv, uniqueVote, urls } from "../../stack/src/testkit.ts";
-import { RECOUNT_LOCK_KEY } from "../src/counters.ts";
-import { RecountBusyError, recount } from "../src/recount.ts";
+import { post, readTallies, settle, stackEnv, uniqueVote, urls } from "@marimba/testkit";
+import { RECOUNT_LOCK_KEY } from "../../src/counters.ts";
+import { RecountBusyError, recount } from "../../src/recount.ts";
 
 const mongo = createMongo(stackEnv.MONGO_URL);
 const redis = createRedis(stackEnv.REDIS_URL);
