@@ -35,7 +35,7 @@ export const edgeEnv = {
   UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxItems),
   // Votes held at once (validated, not yet answered); past it requests are answered 429 at once.
   MAX_IN_FLIGHT_VOTES: env.positiveInt(DEFAULT_MAX_IN_FLIGHT_VOTES),
-  // Keyed votes remembered for 409s and answers to retries (~200 bytes each).
+  // Keyed votes remembered for 409s and answers to retries (~240 bytes each, measured).
   RECENT_KEYS: env.positiveInt(DEFAULT_RECENT_KEYS),
 };
 
