@@ -1,5 +1,6 @@
 import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
 import type { TallyCounters } from "./counters.ts";
+import type { NewestVotes } from "./newest.ts";
 import type { PositionedVote, VoteLog } from "./vote-log.ts";
 
 export interface BatchMessage {
@@ -28,6 +29,8 @@ const RECOUNT_POLL_MS = 100;
 export interface ApplyDeps {
   log: VoteLog;
   counters: TallyCounters;
+  /** The dashboard's newest-votes document, kept beside the log (absent: not kept). */
+  newest?: Pick<NewestVotes, "record">;
   logger: Logger;
 }
 
@@ -66,6 +69,7 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
     }
     await deps.log.insert(decoded);
     const votes = decoded.map(({ vote }) => vote);
+    await deps.newest?.record(votes);
     const delta = addVotes(emptyDelta(), votes);
     const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);
     if (outcome === "applied") {

@@ -3,7 +3,8 @@ import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { VoteConsumer } from "./consumer.ts";
 import { TallyCounters } from "./counters.ts";
-import { consumerMetrics } from "./metrics.ts";
+import { consumerMetrics, newestVotesMetrics } from "./metrics.ts";
+import { NewestVotes } from "./newest.ts";
 import { VoteLog } from "./vote-log.ts";
 
 const logger = createLogger("consumer");
@@ -25,10 +26,11 @@ await runService(logger, async () => {
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
   const log = new VoteLog(mongo.db(config.MONGO_DB));
   const counters = new TallyCounters(redis);
+  const newest = new NewestVotes(mongo.db(config.MONGO_DB), logger, newestVotesMetrics(registry));
   const consumer = new VoteConsumer(
     createKafka("marimba-consumer", config.KAFKA_BROKERS, logger),
     { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
-    { log, counters, logger },
+    { log, counters, newest, logger },
     logger,
     consumerMetrics(registry),
   );

@@ -1,6 +1,7 @@
 import type { Registry } from "@marimba/shared";
 import { Counter, Histogram } from "prom-client";
 import type { ConsumerObserver } from "./consumer.ts";
+import type { NewestVotesObserver } from "./newest.ts";
 
 export function consumerMetrics(registry: Registry): ConsumerObserver {
   const counted = new Counter({ name: "marimba_votes_counted_total", help: "Votes stored and counted", registers: [registry] });
@@ -44,4 +45,13 @@ export function consumerMetrics(registry: Registry): ConsumerObserver {
       restarts.inc();
     },
   };
+}
+
+export function newestVotesMetrics(registry: Registry): NewestVotesObserver {
+  const dropped = new Counter({
+    name: "marimba_newest_votes_writes_dropped_total",
+    help: "Writes of the newest-votes document dropped after losing the race with other consumers too often",
+    registers: [registry],
+  });
+  return { gaveUp: () => dropped.inc() };
 }

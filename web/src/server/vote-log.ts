@@ -1,39 +1,30 @@
-import { type Route, VOTES_COLLECTION } from "@marimba/shared";
+import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, type NewestVotesDocument } from "@marimba/shared";
 import type { Collection, Db } from "mongodb";
 import type { VoteRow } from "../contract.ts";
 
-/** The fields of a `marimba.votes` document the dashboard reads (the consumer writes them). */
-interface StoredVote {
-  _id: string;
-  name: string;
-  album: string;
-  year: string;
-  rank: string;
-  route: Route;
-  acceptedAt: Date;
-}
-
-const PROJECTION = { _id: 1, name: 1, album: 1, year: 1, rank: 1, route: 1, acceptedAt: 1 } as const;
-
-/** Reads the vote log in MongoDB: newest first, through the `acceptedAt` descending index. */
+/**
+ * Reads the newest votes from `marimba.newest_votes`, the one document the consumer keeps with
+ * the newest 100 votes: an `_id` lookup, the same cost at any size of the vote log (a sort of
+ * `marimba.votes` reads every document on FerretDB).
+ */
 export class VoteLogReader {
-  private readonly votes: Collection<StoredVote>;
+  private readonly newestVotes: Collection<NewestVotesDocument>;
 
   constructor(private readonly db: Db) {
-    this.votes = db.collection<StoredVote>(VOTES_COLLECTION);
+    this.newestVotes = db.collection<NewestVotesDocument>(NEWEST_VOTES_COLLECTION);
   }
 
-  /** The newest `limit` votes; `limit` is a number checked by the caller, never raw user input. */
+  /** The newest `limit` votes (at most 100); `limit` is a number checked by the caller, never raw user input. */
   async newest(limit: number): Promise<VoteRow[]> {
-    const documents = await this.votes.find({}, { projection: PROJECTION, sort: { acceptedAt: -1 }, limit, maxTimeMS: 5000 }).toArray();
-    return documents.map((document) => ({
-      id: document._id,
-      name: document.name,
-      album: document.album,
-      year: document.year,
-      rank: document.rank,
-      route: document.route,
-      acceptedAt: document.acceptedAt instanceof Date ? document.acceptedAt.toISOString() : String(document.acceptedAt),
+    const document = await this.newestVotes.findOne({ _id: NEWEST_VOTES_ID }, { maxTimeMS: 5000 });
+    return (document?.votes ?? []).slice(0, limit).map((vote) => ({
+      id: vote.id,
+      name: vote.name,
+      album: vote.album,
+      year: vote.year,
+      rank: vote.rank,
+      route: vote.route,
+      acceptedAt: vote.acceptedAt instanceof Date ? vote.acceptedAt.toISOString() : String(vote.acceptedAt),
     }));
   }
 
