@@ -53,7 +53,12 @@ function decode(message: BatchMessage, logger: Logger): Vote | null {
  * the batch is re-filtered against the new offset and tried again; while a recount holds
  * the counters, it waits.
  */
-export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promise<ApplyResult> {
+export async function applyBatch(
+  deps: ApplyDeps,
+  batch: PartitionBatch,
+  /** Called while the batch waits for a recount, so a long recount does not cost the group membership. */
+  waiting: () => Promise<void> = async () => {},
+): Promise<ApplyResult> {
   const last = batch.messages.at(-1);
   if (!last) return { counted: 0, skipped: 0, invalid: 0 };
   for (;;) {
@@ -75,7 +80,9 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
     if (outcome === "applied") {
       return { counted: votes.length, skipped, invalid: fresh.length - decoded.length };
     }
-    if (outcome === "paused") await Bun.sleep(RECOUNT_POLL_MS);
-    else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
+    if (outcome === "paused") {
+      await Bun.sleep(RECOUNT_POLL_MS);
+      await waiting();
+    } else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
   }
 }

@@ -111,7 +111,7 @@ export class VoteConsumer {
   ): Promise<ApplyResult | null> {
     for (let attempt = 0; stillOwned(); attempt++) {
       try {
-        const result = await applyBatch(this.deps, batch);
+        const result = await applyBatch(this.deps, batch, heartbeat);
         this.lastApplyFailed = false;
         return result;
       } catch (error) {
