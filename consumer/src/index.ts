@@ -3,7 +3,7 @@ import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { VoteConsumer } from "./consumer.ts";
 import { TallyCounters } from "./counters.ts";
-import { consumerMetrics, newestVotesMetrics } from "./metrics.ts";
+import { consumerMetrics, newestVotesMetrics, voteLogMetrics } from "./metrics.ts";
 import { NewestVotes } from "./newest.ts";
 import { VoteLog } from "./vote-log.ts";
 
@@ -24,7 +24,7 @@ await runService(logger, async () => {
   const registry = createRegistry("consumer");
   const mongo = createMongo(config.MONGO_URL);
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
-  const log = new VoteLog(mongo.db(config.MONGO_DB));
+  const log = new VoteLog(mongo.db(config.MONGO_DB), voteLogMetrics(registry));
   const counters = new TallyCounters(redis);
   const newest = new NewestVotes(mongo.db(config.MONGO_DB), logger, newestVotesMetrics(registry));
   const consumer = new VoteConsumer(

@@ -33,12 +33,20 @@ const DUPLICATE_KEY = 11000;
  */
 const INSERT_BATCH = { maxItems: 5000, lingerMs: 1 };
 
+export interface VoteLogObserver {
+  /** Votes written, with each one's `storedAt − acceptedAt` in seconds. */
+  stored?(lagSeconds: readonly number[]): void;
+}
+
 /** `marimba.votes`: one document per vote, `_id` = vote id, so a redelivered vote is stored once. */
 export class VoteLog {
   readonly collection: Collection<VoteDocument>;
   private readonly inserts: Coalescer<PositionedVote>;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly observer: VoteLogObserver = {},
+  ) {
     this.collection = db.collection<VoteDocument>(VOTES_COLLECTION);
     this.inserts = new Coalescer((votes) => this.insertNow(votes), INSERT_BATCH);
   }
@@ -69,6 +77,7 @@ export class VoteLog {
     } catch (error) {
       if (!onlyDuplicates(error)) throw error;
     }
+    this.observer.stored?.(votes.map(({ vote }) => (storedAt.getTime() - Date.parse(vote.acceptedAt)) / 1000));
   }
 
   async ping(): Promise<boolean> {
