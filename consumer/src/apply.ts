@@ -27,7 +27,7 @@ export interface ApplyResult {
 const RECOUNT_POLL_MS = 100;
 
 export interface ApplyDeps {
-  log: VoteLog;
+  voteLog: VoteLog;
   counters: TallyCounters;
   /** The dashboard's newest-votes document, kept beside the log (absent: not kept). */
   newest?: Pick<NewestVotes, "record">;
@@ -72,7 +72,7 @@ export async function applyBatch(
       const vote = decode(message, deps.logger);
       if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    await deps.log.insert(decoded);
+    await deps.voteLog.insert(decoded);
     const votes = decoded.map(({ vote }) => vote);
     await deps.newest?.record(votes);
     const delta = addVotes(emptyDelta(), votes);

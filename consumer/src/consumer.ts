@@ -1,4 +1,4 @@
-import { backoffMs, type Logger } from "@marimba/shared";
+import { backoffMs, type Logger, sleep } from "@marimba/shared";
 import type { Consumer, Kafka } from "kafkajs";
 import { type ApplyDeps, type ApplyResult, applyBatch } from "./apply.ts";
 
@@ -20,8 +20,6 @@ export interface VoteConsumerOptions {
   /** The consumer group; every replica of the service shares `CONSUMER_GROUP`. */
   groupId?: string;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads the votes topic in batches and applies each partition's batch exactly once.

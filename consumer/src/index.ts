@@ -1,4 +1,4 @@
-import { createKafka, createLogger, createRegistry, env, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import { createKafka, createLogger, createRegistry, env, kafkaEnv, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createProbeApp } from "./app.ts";
 import { VoteConsumer } from "./consumer.ts";
@@ -12,8 +12,7 @@ const logger = createLogger("consumer");
 await runService(logger, async () => {
   const config = loadConfig({
     PORT: env.port(9101),
-    KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
-    KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+    ...kafkaEnv,
     MONGO_URL: env.url(LOCAL_DEFAULTS.MONGO_URL),
     MONGO_DB: env.text(LOCAL_DEFAULTS.MONGO_DB),
     REDIS_URL: env.url(LOCAL_DEFAULTS.REDIS_URL),
@@ -24,23 +23,23 @@ await runService(logger, async () => {
   const registry = createRegistry("consumer");
   const mongo = createMongo(config.MONGO_URL);
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
-  const log = new VoteLog(mongo.db(config.MONGO_DB), voteLogMetrics(registry));
+  const voteLog = new VoteLog(mongo.db(config.MONGO_DB), voteLogMetrics(registry));
   const counters = new TallyCounters(redis);
   const newest = new NewestVotes(mongo.db(config.MONGO_DB), logger, newestVotesMetrics(registry));
   const consumer = new VoteConsumer(
     createKafka("marimba-consumer", config.KAFKA_BROKERS, logger),
     { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
-    { log, counters, newest, logger },
+    { voteLog, counters, newest, logger },
     logger,
     consumerMetrics(registry),
   );
   const server = createProbeApp(registry, {
     kafka: () => consumer.ready,
-    mongo: () => log.ping(),
+    mongo: () => voteLog.ping(),
     redis: () => counters.ping(),
   }).listen({ hostname: config.HOST, port: config.PORT });
 
-  await log.ensureIndexes();
+  await voteLog.ensureIndexes();
   await consumer.start();
   logger.info({ port: config.PORT, topic: config.KAFKA_TOPIC }, "consuming votes");
   return {

@@ -1,8 +1,16 @@
-import { addVotes, appliedOffsetsKey, emptyDelta, TALLY_HASHES, type TallyDelta, tallyKeys, VOTES_COLLECTION } from "@marimba/shared";
+import {
+  addVotes,
+  appliedOffsetsKey,
+  emptyDelta,
+  type StoredVote,
+  TALLY_HASHES,
+  type TallyDelta,
+  tallyKeys,
+  VOTES_COLLECTION,
+} from "@marimba/shared";
 import type { Redis } from "ioredis";
 import type { Db } from "mongodb";
 import { RECOUNT_LOCK_KEY } from "./counters.ts";
-import type { VoteDocument } from "./vote-log.ts";
 
 /** Applied offsets per topic and partition, exactly as Redis holds them. */
 export type AppliedOffsets = Record<string, Record<string, string>>;
@@ -109,7 +117,7 @@ async function appliedOffsets(redis: Redis): Promise<AppliedOffsets> {
   return offsets;
 }
 
-type Counted = Pick<VoteDocument, "name" | "album" | "year" | "rank" | "route" | "topic" | "partition" | "offset">;
+type Counted = Pick<StoredVote, "name" | "album" | "year" | "rank" | "route" | "topic" | "partition" | "offset">;
 
 /**
  * Counts the votes MongoDB holds up to the given applied offsets: exactly what the counters
@@ -142,7 +150,7 @@ export async function countFromLog(
   };
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const cursor = db
-    .collection<VoteDocument>(VOTES_COLLECTION)
+    .collection<StoredVote>(VOTES_COLLECTION)
     .find({}, { projection: { _id: 0, name: 1, album: 1, year: 1, rank: 1, route: 1, topic: 1, partition: 1, offset: 1 }, batchSize });
   try {
     for await (const vote of cursor as AsyncIterable<Counted>) {

@@ -1,24 +1,5 @@
-import { Coalescer, VOTES_COLLECTION, type Vote } from "@marimba/shared";
+import { Coalescer, type KafkaPosition, type StoredVote, VOTES_COLLECTION, type Vote } from "@marimba/shared";
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb";
-
-/** Where a vote sits in Kafka: recorded with it so counters can be rebuilt to the exact offset. */
-export interface KafkaPosition {
-  topic: string;
-  partition: number;
-  offset: number;
-}
-
-/** A vote as stored in MongoDB: the log every counter can be rebuilt from. */
-export interface VoteDocument extends KafkaPosition {
-  _id: string;
-  name: string;
-  album: string;
-  year: string;
-  rank: string;
-  route: Vote["route"];
-  acceptedAt: Date;
-  storedAt: Date;
-}
 
 export interface PositionedVote {
   vote: Vote;
@@ -40,14 +21,14 @@ export interface VoteLogObserver {
 
 /** `marimba.votes`: one document per vote, `_id` = vote id, so a redelivered vote is stored once. */
 export class VoteLog {
-  readonly collection: Collection<VoteDocument>;
+  readonly collection: Collection<StoredVote>;
   private readonly inserts: Coalescer<PositionedVote>;
 
   constructor(
     private readonly db: Db,
     private readonly observer: VoteLogObserver = {},
   ) {
-    this.collection = db.collection<VoteDocument>(VOTES_COLLECTION);
+    this.collection = db.collection<StoredVote>(VOTES_COLLECTION);
     this.inserts = new Coalescer((votes) => this.insertNow(votes), INSERT_BATCH);
   }
 

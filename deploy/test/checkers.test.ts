@@ -1,7 +1,7 @@
 // The checkers themselves, on tiny objects made to break one rule each: a rule that cannot fail
 // here would pass the real manifests for the wrong reason.
 import { describe, expect, test } from "bun:test";
-import { tallyKeys } from "../../packages/shared/src/keys.ts";
+import { tallyKeys } from "@marimba/shared";
 import {
   addressesIn,
   checkAddresses,

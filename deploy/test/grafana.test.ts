@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { tallyKeys } from "@marimba/shared";
 import { parse } from "yaml";
-import { tallyKeys } from "../../packages/shared/src/keys.ts";
 import { addressesIn, unresolvedAddress } from "./lib/checks.ts";
 import { type Dashboard, dashboardTargets, problemsOfTarget } from "./lib/grafana.ts";
 import { find, findGenerated, NAMESPACE, render } from "./lib/manifests.ts";

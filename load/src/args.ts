@@ -2,6 +2,7 @@
  * Command-line flags for the load tools: `--flag value` or `--flag=value`, each checked
  * against a declared spec so a bad value is refused with a message naming the flag.
  */
+import { parseArgs } from "node:util";
 
 export class ArgumentError extends Error {}
 
@@ -76,42 +77,45 @@ function convert(flag: string, spec: FlagSpec, raw: string): string | number | b
   }
 }
 
-/** Parses `argv` (without the program name) against `specs`; throws an ArgumentError naming the flag. */
+/**
+ * Parses `argv` (without the program name) against `specs`; throws an ArgumentError naming the flag.
+ * `node:util` splits the arguments; each value is then checked against its flag's spec.
+ */
 export function parseFlags<Specs extends FlagSpecs>(specs: Specs, argv: readonly string[]): ParsedFlags<Specs> {
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([flag, spec]) => [flag, { type: spec.type === "boolean" ? "boolean" : "string" } as const]),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { ...options, help: { type: "boolean", short: "h" } },
+    strict: false,
+    tokens: true,
+  });
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
   let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--help" || arg === "-h") {
+  for (const token of tokens) {
+    if (token.kind !== "option") {
+      const arg = token.kind === "positional" ? token.value : "--";
+      throw new ArgumentError(`unexpected argument '${arg}': every option is a --flag (see --help)`);
+    }
+    if (token.name === "help") {
       help = true;
       continue;
     }
-    if (!arg.startsWith("--") || arg === "--") {
-      throw new ArgumentError(`unexpected argument '${arg}': every option is a --flag (see --help)`);
-    }
-    const eq = arg.indexOf("=");
-    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const flag = token.name;
     const spec = specs[flag];
-    if (!spec) {
+    if (!spec || !token.rawName.startsWith("--")) {
       const known = Object.keys(specs)
         .map((name) => `--${name}`)
         .join(", ");
-      throw new ArgumentError(`unknown flag --${flag}; known flags: ${known}`);
+      throw new ArgumentError(`unknown flag ${token.rawName}; known flags: ${known}`);
     }
     if (given.has(flag)) throw new ArgumentError(`--${flag} is given twice`);
     given.add(flag);
-    let raw: string;
-    if (eq !== -1) {
-      raw = arg.slice(eq + 1);
-    } else if (spec.type === "boolean") {
-      raw = "true";
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new ArgumentError(`--${flag} needs a value`);
-      raw = next;
-      i++;
-    }
+    const raw = token.value ?? (spec.type === "boolean" ? "true" : undefined);
+    // `--file --route` is a forgotten value, not a file named "--route".
+    if (raw === undefined || (!token.inlineValue && raw.startsWith("--"))) throw new ArgumentError(`--${flag} needs a value`);
     values[flag] = convert(flag, spec, raw);
   }
   for (const [flag, spec] of Object.entries(specs)) {

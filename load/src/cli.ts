@@ -7,7 +7,7 @@ import { VotesFileError } from "./votes-file.ts";
 
 // Imported only without --target: the load image (load/Dockerfile) ships without the stack/ folder.
 async function localStack() {
-  const { urls } = await import("@marimba/stack/src/services.ts");
+  const { urls } = await import("@marimba/stack");
   return { http: urls.http, grpc: urls.grpc };
 }
 

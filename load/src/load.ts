@@ -1,6 +1,5 @@
-import { connect } from "node:net";
 import { join } from "node:path";
-import type { Route } from "@marimba/shared";
+import { portOpen, type Route } from "@marimba/shared";
 import { ArgumentError, type FlagSpecs, parseFlags } from "./args.ts";
 import { fireVotes, type Progress, type RouteResult, voteBodies } from "./fire.ts";
 import { planShots, ROUTE_CHOICES, type RouteChoice, type Shot } from "./routes.ts";
@@ -58,27 +57,12 @@ export function parseLoadArgs(argv: readonly string[], now = new Date()): LoadOp
   };
 }
 
-/** True when something accepts TCP connections at the URL's host and port. */
-export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port || 80) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.setTimeout(timeoutMs, () => done(false));
-  });
-}
-
 export class UnreachableRoute extends Error {}
 
 /** Refuses to start against a route nobody listens on: autocannon would spin on refused connections. */
 export async function checkReachable(shots: readonly Shot[]): Promise<void> {
   for (const shot of shots) {
-    if (await reachable(shot.origin)) continue;
+    if (await portOpen(Number(new URL(shot.origin).port || 80), new URL(shot.origin).hostname)) continue;
     const routes = shot.routes.map((target) => target.route).join(" and ");
     throw new UnreachableRoute(
       `nothing answers at ${shot.origin} (${routes} route): start the stack with 'npm run up', pick another --route, or pass --target`,

@@ -3,7 +3,7 @@ import type { Route } from "@marimba/shared";
 export type RouteChoice = Route | "both";
 export const ROUTE_CHOICES: readonly RouteChoice[] = ["http", "grpc", "both"];
 
-/** Where each route takes votes: the canonical path and the old clients' path (DESIGN, Paths). */
+/** Where each route takes votes: the canonical path and the old clients' path (docs/ARCHITECTURE.md, Paths). */
 export const ROUTE_PATHS: Record<Route, { canonical: string; old: string }> = {
   http: { canonical: "/http/votes", old: "/rust/send_data" },
   grpc: { canonical: "/grpc/votes", old: "/grpc/insert" },

@@ -1,6 +1,6 @@
 /** A real gRPC client for the running producer-grpc server, promisified for tests. */
 import { credentials, loadPackageDefinition, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { ports } from "../../stack/src/testkit.ts";
+import { ports } from "@marimba/testkit";
 import {
   type HealthServiceProto,
   loadContract,
@@ -18,13 +18,13 @@ function outcome<T>(resolve: (o: CallOutcome<T>) => void) {
   return (error: ServiceError | null, value?: T) => resolve(error ? { ok: false, error } : { ok: true, value: value as T });
 }
 
-export function voteServerClient() {
+export function voteServerClient(address = serverAddress) {
   const proto = loadPackageDefinition(loadContract()) as unknown as {
     marimba: { v1: VoteServiceProto };
     grpc: { health: { v1: HealthServiceProto } };
   };
-  const votes: VoteServiceClient = new proto.marimba.v1.VoteService(serverAddress, credentials.createInsecure());
-  const health = new proto.grpc.health.v1.Health(serverAddress, credentials.createInsecure(), { channelOverride: votes.getChannel() });
+  const votes: VoteServiceClient = new proto.marimba.v1.VoteService(address, credentials.createInsecure());
+  const health = new proto.grpc.health.v1.Health(address, credentials.createInsecure(), { channelOverride: votes.getChannel() });
   const deadline = () => ({ deadline: Date.now() + 20_000 });
   return {
     cast: (vote: VoteMessage) => new Promise<CallOutcome<Receipt__Output>>((resolve) => votes.Cast(vote, deadline(), outcome(resolve))),

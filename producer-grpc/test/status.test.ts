@@ -59,7 +59,7 @@ describe("server: publish failures become gRPC status codes", () => {
   });
 });
 
-describe("edge: gRPC status codes become the HTTP answers of DESIGN", () => {
+describe("edge: gRPC status codes become the HTTP answers of the wire contract", () => {
   test("INVALID_ARGUMENT is 422 with the server's field problems as details", () => {
     const problems = [{ field: "[2].rank", message: "must be 1 to 16 characters" }];
     const answer = httpErrorFor({ ...invalidArgument(problems), metadata: trailers(invalidArgument(problems).trailers) });

@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { portOpen, sleep, waitFor } from "@marimba/shared";
 import { type Component, type StartOutcome, startComponent, stopComponent } from "./components.ts";
-import { demoLoad, sampleVotes } from "./demo.ts";
-import { dependencies, MissingPrerequisite, stackEnv } from "./dependencies.ts";
+import { demoLoad, demoRoutes, sampleVotes } from "./demo.ts";
+import { dependencies, ensureChromium, MissingPrerequisite, stackEnv } from "./dependencies.ts";
 import { ROOT } from "./paths.ts";
-import { runningPid, sleep, waitFor } from "./processes.ts";
-import { demoRoutes } from "./routes.ts";
+import { ports } from "./ports.ts";
+import { runningPid } from "./processes.ts";
 import { services, urls } from "./services.ts";
 import { summarize } from "./summary.ts";
 import { formatTallies, readTallies } from "./tallies.ts";
@@ -98,43 +99,75 @@ function runBun(args: string[], env: Record<string, string | undefined> = proces
   });
 }
 
-/** Fault tests stop and start parts of the stack, so they run on their own, after the rest. */
-const FAULT_TESTS = "stack/test/faults.test.ts";
 /**
- * The dashboard's tests run first, while the vote log is small: FerretDB sorts by scanning the
- * whole collection, so the newest-votes read slows as the log grows (MongoDB uses the index).
+ * Two tiers. In-process tests live in each package's `test/` and start nothing; stack tests live
+ * in `test/stack/` and run against the real Kafka, FerretDB and Redis this command starts.
  */
-const DASHBOARD_TESTS = "web/test";
+const STACK_TESTS = "**/test/stack/**";
+/** Fault tests stop and start parts of the stack, so they run on their own, after the rest. */
+const FAULT_TESTS = "stack/test/stack/faults.test.ts";
+/** The dashboard's stack tests run first, while the vote log is smallest. */
+const DASHBOARD_TESTS = "web/test/stack/";
 
-async function test(args: string[]): Promise<number> {
-  const started = await up();
-  const runs: { code: number; output: string }[] = [];
-  try {
-    // Tests derive the stack's addresses themselves (honouring MARIMBA_PORT_OFFSET), so they can
-    // tell the stack's own Kafka from a user's and stop and start it in fault tests.
-    if (args.length > 0) {
-      runs.push(await runBun(["test", "--timeout", "60000", ...args]));
-    } else {
-      runs.push(await runBun(["test", "--timeout", "60000", DASHBOARD_TESTS]));
-      runs.push(
-        await runBun([
-          "test",
-          "--timeout",
-          "60000",
-          `--path-ignore-patterns=${FAULT_TESTS}`,
-          `--path-ignore-patterns=${DASHBOARD_TESTS}/**`,
-        ]),
-      );
-      runs.push(await runBun(["test", "--timeout", "300000", FAULT_TESTS]));
-    }
-  } finally {
-    await down(started);
-  }
+const bunTest = (timeoutMs: number, args: string[]) => runBun(["test", "--timeout", String(timeoutMs), ...args]);
+
+/** The in-process tier: every package's `test/` outside `test/stack/`; starts no service. */
+const unitTier = () => bunTest(60_000, [`--path-ignore-patterns=${STACK_TESTS}`, `--path-ignore-patterns=**/node_modules/**`]);
+
+function report(runs: { code: number; output: string }[]): number {
   const counts = runs.map((run) => summarize(run.output));
   const passed = counts.reduce((sum, c) => sum + c.passed, 0);
   const failed = counts.reduce((sum, c) => sum + c.failed, 0);
   console.log(`${passed} passed, ${failed} failed`);
   return runs.some((run) => run.code !== 0) || failed > 0 || passed === 0 ? 1 : 0;
+}
+
+/** The stack's ports that accept connections right now. */
+async function listeningPorts(): Promise<number[]> {
+  const all = Object.values(ports);
+  const open = await Promise.all(all.map((port) => portOpen(port, "127.0.0.1", 500)));
+  return all.filter((_, i) => open[i]);
+}
+
+/** The in-process tier alone; fails if it left any port of the stack listening. */
+async function testUnit(): Promise<number> {
+  const before = new Set(await listeningPorts());
+  const code = report([await unitTier()]);
+  const opened = (await listeningPorts()).filter((port) => !before.has(port));
+  if (opened.length === 0) return code;
+  console.error(`the in-process tier left stack ports listening: ${opened.join(", ")}`);
+  return 1;
+}
+
+async function test(args: string[]): Promise<number> {
+  const runs: { code: number; output: string }[] = [];
+  // Arguments pick test files, which may need the stack: bring it up for them as for the whole suite.
+  if (args.length === 0) {
+    runs.push(await unitTier());
+    ensureChromium();
+  }
+  const started = await up();
+  try {
+    // Tests derive the stack's addresses themselves (honouring MARIMBA_PORT_OFFSET), so they can
+    // tell the stack's own Kafka from a user's and stop and start it in fault tests.
+    if (args.length > 0) {
+      runs.push(await bunTest(60_000, args));
+    } else {
+      runs.push(await bunTest(60_000, [DASHBOARD_TESTS]));
+      runs.push(
+        await bunTest(60_000, [
+          "test/stack/",
+          `--path-ignore-patterns=${FAULT_TESTS}`,
+          `--path-ignore-patterns=${DASHBOARD_TESTS}**`,
+          `--path-ignore-patterns=**/node_modules/**`,
+        ]),
+      );
+      runs.push(await bunTest(300_000, [FAULT_TESTS]));
+    }
+  } finally {
+    await down(started);
+  }
+  return report(runs);
 }
 
 async function start(): Promise<void> {
@@ -180,11 +213,13 @@ async function main(): Promise<number> {
       return (await status()) ? 0 : 1;
     case "test":
       return test(args);
+    case "test:unit":
+      return testUnit();
     default: {
       const script = delegated[command];
       if (script && existsSync(join(ROOT, script))) return (await runBun([script, ...args], { ...process.env, ...stackEnv })).code;
       console.log(
-        "usage: npm start | npm run up | npm run down | npm run status | npm test | npm run recount | npm run load | npm run bench",
+        "usage: npm start | npm run up | npm run down | npm run status | npm test | npm run test:unit | npm run recount | npm run load | npm run bench",
       );
       return command === "help" ? 0 : 1;
     }

@@ -1,4 +1,5 @@
-import { launch, logTail, type ProcessSpec, portOpen, runningPid, terminate, waitFor } from "./processes.ts";
+import { portOpen, waitFor } from "@marimba/shared";
+import { launch, logTail, type ProcessSpec, runningPid, terminate } from "./processes.ts";
 
 /** Something the local stack runs: a dependency (Kafka, FerretDB, Redis) or a marimba service. */
 export interface Component {

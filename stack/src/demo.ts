@@ -2,11 +2,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VoteInput } from "@marimba/shared";
 import { ROOT } from "./paths.ts";
+import { urls } from "./services.ts";
 
 /** The old clients' paths, one per route; the demo sends each vote to one of them at random. */
 export interface DemoRoute {
   route: string;
   url: string;
+}
+
+/** The old clients' path of every route the stack runs. */
+export function demoRoutes(): DemoRoute[] {
+  return [
+    { route: "http", url: `${urls.http}/rust/send_data` },
+    { route: "grpc", url: `${urls.grpc}/grpc/insert` },
+  ];
 }
 
 export function sampleVotes(file = join(ROOT, "data", "votes.json")): VoteInput[] {

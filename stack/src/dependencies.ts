@@ -35,6 +35,26 @@ function run(what: string, command: string, args: string[], env: Record<string, 
   if (result.status !== 0) throw new Error(`${what} failed: '${command} ${args.join(" ")}' exited with ${result.status ?? result.signal}`);
 }
 
+/**
+ * Makes sure `command` is on this machine: installs Debian's `pkg` with apt when running as
+ * root (as CI and a fresh machine do), otherwise stops with the command a person should run.
+ */
+export function ensureDebianPackage(command: string, pkg: string, what: string): void {
+  if (has(command, "--version")) return;
+  if (process.getuid?.() !== 0) {
+    throw new MissingPrerequisite(`${what} is not installed: run 'sudo apt-get install ${pkg}' (or your system's package)`);
+  }
+  run(`installing ${pkg} (apt-get)`, "sh", ["-c", `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`]);
+}
+
+/** The browser the dashboard's browser tests drive: `CHROMIUM_PATH`, or Debian's chromium. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function ensureChromium(): void {
+  if (process.env.CHROMIUM_PATH) return;
+  ensureDebianPackage(CHROMIUM_PATH, "chromium", "Chromium (for the dashboard's browser tests)");
+}
+
 const quiet = createLogger("stack");
 quiet.level = "silent";
 
@@ -248,15 +268,7 @@ export const redis: Component = {
   port: ports.redis,
   external: process.env.REDIS_URL,
   async prepare() {
-    if (!has("redis-server", "--version")) {
-      if (process.getuid?.() !== 0) {
-        throw new MissingPrerequisite("Redis is not installed: run 'sudo apt-get install redis-server' (or your system's package)");
-      }
-      run("installing redis-server (apt-get)", "sh", [
-        "-c",
-        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server",
-      ]);
-    }
+    ensureDebianPackage("redis-server", "redis-server", "Redis");
     mkdirSync(dataDir("redis"), { recursive: true });
   },
   spec() {

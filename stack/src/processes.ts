@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
+import { sleep } from "@marimba/shared";
 import { logDir, ROOT, runDir } from "./paths.ts";
 
 /** A process the stack supervises: its pid lives in `.marimba/run/<name>.pid`, its output in `.marimba/logs/<name>.log`. */
@@ -60,8 +60,6 @@ export function launch(spec: ProcessSpec): number {
   return child.pid;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. Only ever signals a pid this stack recorded. */
 export async function terminate(name: string, graceMs = 15_000): Promise<boolean> {
   const pid = runningPid(name);
@@ -84,36 +82,6 @@ export async function kill(name: string): Promise<void> {
   process.kill(pid, "SIGKILL");
   while (isAlive(pid)) await sleep(20);
   rmSync(pidFile(name), { force: true });
-}
-
-/** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** The last lines of a process's log, to explain why it did not become ready. */

@@ -44,7 +44,7 @@ export const services: Component[] = [
   {
     ...service("web", "web/src/server/index.ts", ports.web),
     // A fresh clone has no built page: build it (or rebuild it after a change) before serving it.
-    prepare: async () => (await import("../../web/src/build.ts")).buildPageIfStale(),
+    prepare: async () => (await import("@marimba/web/build")).buildPageIfStale(),
   },
   service("ingress", "stack/src/ingress.ts", ports.ingress, {
     HTTP_ROUTE_URL: `http://127.0.0.1:${ports.httpClient}`,

@@ -354,7 +354,7 @@ export function checkAutoscaling(objects: Manifest[], deploymentName: string): s
     if (!container.resources?.requests?.cpu)
       problems.push(`${label(deployment)} ${container.name}: the HPA's CPU target needs a CPU request`);
   }
-  // The consumer finishes its batch within 10 s of SIGTERM (DESIGN.md); the grace period must cover it.
+  // The consumer finishes its batch within 10 s of SIGTERM (docs/ARCHITECTURE.md); the grace period must cover it.
   if ((pod.terminationGracePeriodSeconds ?? 30) < 20)
     problems.push(`${label(deployment)}: terminationGracePeriodSeconds is too short for a clean shutdown`);
   const topic = environment(objects, pod.containers[0] as IContainer).find((variable) => variable.name === "KAFKA_TOPIC")?.value;

@@ -1,4 +1,4 @@
-import { appliedOffsetsKey, type Route, tallyKeys, VOTES_COLLECTION, type Vote } from "@marimba/shared";
+import { appliedOffsetsKey, type Route, sleep, tallyKeys, VOTES_COLLECTION, type Vote } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import type { Redis } from "ioredis";
 import { generateVotes } from "../generate.ts";
@@ -8,7 +8,6 @@ import { CpuMeter, type CpuUse } from "./cpu.ts";
 import { benchKafka, createTopic, deleteGroup, deleteTopic, produceVotes } from "./kafka.ts";
 import { MemorySampler } from "./memory.ts";
 import { component, logFile, runningPid, runningProcesses, stackEnv, startComponent, stopComponent, withEnv } from "./stack.ts";
-import { sleep } from "./wait.ts";
 
 export interface DrainOptions {
   votes: number;
@@ -59,7 +58,7 @@ export function benchRedisUrl(redisUrl = stackEnv.REDIS_URL): string {
 
 export const BASELINE_KEYS = { total: "bench:baseline:votes:total", band: "bench:baseline:votes:band" } as const;
 
-/** Votes in the wire format of DESIGN, as an edge would have accepted them. */
+/** Votes in the wire format of docs/ARCHITECTURE.md, as an edge would have accepted them. */
 export function wireVotes(count: number, seed = 2026): Vote[] {
   const routes: Route[] = ["http", "grpc"];
   return generateVotes({ count, skew: 0.6, seed }).map((input, index) => {

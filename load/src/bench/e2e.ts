@@ -1,12 +1,11 @@
-import { type Route, VOTES_COLLECTION } from "@marimba/shared";
+import { type Route, VOTES_COLLECTION, waitUntil } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
-import { readTallies } from "@marimba/stack/src/tallies.ts";
+import { readTallies } from "@marimba/stack";
 import { fireVotes, type RouteResult } from "../fire.ts";
 import { ROUTE_PATHS, type Shot } from "../routes.ts";
 import { round, Samples, summarize } from "../stats.ts";
 import { waitForConsumer } from "./ingest.ts";
 import { stackEnv, urls } from "./stack.ts";
-import { waitUntil } from "./wait.ts";
 
 const SLICES = 10;
 

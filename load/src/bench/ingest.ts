@@ -1,4 +1,4 @@
-import type { Route } from "@marimba/shared";
+import { type Route, waitUntil } from "@marimba/shared";
 import { fireVotes, type RouteResult } from "../fire.ts";
 import { ROUTE_PATHS } from "../routes.ts";
 import { round } from "../stats.ts";
@@ -7,7 +7,6 @@ import { CpuMeter, type CpuUse } from "./cpu.ts";
 import { benchKafka, consumerLag } from "./kafka.ts";
 import { MemorySampler, type ProcessMemory } from "./memory.ts";
 import { component, runningPid, runningProcesses, stackEnv, startComponent, stopComponent, urls } from "./stack.ts";
-import { waitUntil } from "./wait.ts";
 
 export interface IngestOptions {
   connections: number;

@@ -42,7 +42,7 @@ export async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> 
 }
 
 /**
- * Writes votes straight into a topic in the wire format of DESIGN (key = id, value = compact
+ * Writes votes straight into a topic in the wire format of docs/ARCHITECTURE.md (key = id, value = compact
  * JSON), in large batches with a few requests in flight: the fastest way to build a backlog.
  */
 export async function produceVotes(kafka: Kafka, topic: string, votes: readonly Vote[], batchSize = 5000, inFlight = 4): Promise<void> {

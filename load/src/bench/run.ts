@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ROOT } from "@marimba/stack/src/paths.ts";
+import { ROOT } from "@marimba/stack";
 import { voteBodies } from "../fire.ts";
 import { readVotesFile } from "../votes-file.ts";
 import { CpuMeter } from "./cpu.ts";

@@ -3,7 +3,7 @@ import { TallyCounters } from "@marimba/consumer/counters";
 import { NewestVotes } from "@marimba/consumer/newest";
 import { recount } from "@marimba/consumer/recount";
 import { VoteLog } from "@marimba/consumer/vote-log";
-import { createLogger, tallyKeys, type Vote } from "@marimba/shared";
+import { createLogger, sleep, tallyKeys, waitUntil } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
@@ -12,7 +12,6 @@ import { CpuMeter } from "./cpu.ts";
 import { wireVotes } from "./drain.ts";
 import { benchKafka, createTopic, deleteTopic } from "./kafka.ts";
 import { component, ports, runningProcesses, stackEnv, startComponent, stopComponent, urls, withEnv } from "./stack.ts";
-import { sleep, waitUntil } from "./wait.ts";
 
 export interface ScaleOptions {
   /** Stored votes at which everything is measured, ascending (e.g. 0, 100k, 1M). */
@@ -289,7 +288,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const benchConsumer = withEnv(consumerComponent, env);
   const benchWeb = withEnv(webComponent, env);
   const votesLog = new VoteLog(db);
-  const deps = { log: votesLog, counters: new TallyCounters(redis), newest: new NewestVotes(db, quiet), logger: quiet };
+  const deps = { voteLog: votesLog, counters: new TallyCounters(redis), newest: new NewestVotes(db, quiet), logger: quiet };
   const levels: ScaleLevel[] = [];
   let preloaded = 0;
   let preloadSeconds = 0;

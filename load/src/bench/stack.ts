@@ -1,11 +1,7 @@
 import type { Route } from "@marimba/shared";
-import { type Component, startComponent, stopComponent } from "@marimba/stack/src/components.ts";
-import { dependencies } from "@marimba/stack/src/dependencies.ts";
-import { ports } from "@marimba/stack/src/ports.ts";
-import { logFile, runningPid } from "@marimba/stack/src/processes.ts";
-import { services, urls } from "@marimba/stack/src/services.ts";
+import { type Component, dependencies, logFile, ports, runningPid, services, startComponent, stopComponent, urls } from "@marimba/stack";
 
-export { stackEnv } from "@marimba/stack/src/dependencies.ts";
+export { stackEnv } from "@marimba/stack";
 export { logFile, ports, runningPid, startComponent, stopComponent, urls };
 
 /** The edge service of each route: the process a vote enters through. */

@@ -1,13 +1,13 @@
 import { Elysia } from "elysia";
-import { errorResponse, json, readVoteRequest } from "./http.ts";
-import { httpMetrics, type Registry } from "./metrics.ts";
+import { answering, json, readVoteRequest } from "./http.ts";
+import type { Registry } from "./metrics.ts";
 import { probes } from "./service.ts";
 import { acceptVote, type Route, type Vote } from "./vote.ts";
 
 /** Where an edge sends the votes it accepted: the server of its pair, which publishes them. */
 export interface VoteForwarder {
   /** Resolves once Kafka has the votes; throws an HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], bulk: boolean): Promise<void>;
+  forward(votes: readonly Vote[]): Promise<void>;
   reachable(): Promise<boolean>;
 }
 
@@ -24,23 +24,16 @@ export interface EdgeOptions {
  * and answers 202 with the receipts only once Kafka has them. Both routes' edges are this.
  */
 export function createEdgeApp({ route, paths, upstream, registry }: EdgeOptions) {
-  const metrics = httpMetrics(registry);
-  const accept = async (request: Request, path: string): Promise<Response> => {
-    const startedAt = performance.now();
-    let response: Response;
-    try {
+  const answer = answering(registry);
+  const accept = (request: Request, path: string): Promise<Response> =>
+    answer(path, async () => {
       const { votes, bulk } = await readVoteRequest(request);
       const now = new Date();
       const accepted = votes.map((vote) => acceptVote(vote, route, now));
-      await upstream.forward(accepted, bulk);
+      await upstream.forward(accepted);
       const receipts = accepted.map(({ id, acceptedAt }) => ({ id, acceptedAt }));
-      response = json(202, bulk ? receipts : receipts[0]);
-    } catch (error) {
-      response = errorResponse(error);
-    }
-    metrics.observe(path, response.status, startedAt);
-    return response;
-  };
+      return json(202, bulk ? receipts : receipts[0]);
+    });
   const [canonical, old] = paths;
   return new Elysia()
     .use(probes(registry, { upstream: () => upstream.reachable() }))

@@ -1,3 +1,4 @@
+import { httpMetrics, type Registry } from "./metrics.ts";
 import { PublishError } from "./publisher.ts";
 import { type FieldProblem, parseVoteBody, type VoteBatch } from "./vote.ts";
 
@@ -12,7 +13,7 @@ export interface ErrorBody {
   details: FieldProblem[];
 }
 
-/** An HTTP error with the JSON body DESIGN promises: `{"error": "...", "details": [...]}`. */
+/** An HTTP error with the JSON body the wire contract promises (docs/ARCHITECTURE.md): `{"error": "...", "details": [...]}`. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -63,6 +64,25 @@ export async function readVoteRequest(request: Request): Promise<VoteBatch> {
   const parsed = parseVoteBody(await readJsonBody(request));
   if (!parsed.ok) throw new HttpError(422, "the vote does not match the schema", parsed.problems);
   return parsed.value;
+}
+
+/**
+ * How every marimba HTTP app answers: what `produce` returns, or the JSON error for what it
+ * threw (internals hidden), counted in the app's HTTP metrics by path and status.
+ */
+export function answering(registry: Registry) {
+  const metrics = httpMetrics(registry);
+  return async (path: string, produce: () => Promise<Response>): Promise<Response> => {
+    const startedAt = performance.now();
+    let response: Response;
+    try {
+      response = await produce();
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    metrics.observe(path, response.status, startedAt);
+    return response;
+  };
 }
 
 /** Turns anything thrown by a handler into a JSON error response, hiding internals. */

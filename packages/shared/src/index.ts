@@ -12,3 +12,4 @@ export * from "./publishing.ts";
 export * from "./service.ts";
 export * from "./tally.ts";
 export * from "./vote.ts";
+export * from "./wait.ts";

@@ -26,6 +26,25 @@ export function albumField(vote: Pick<Vote, "name" | "album" | "year">): string 
 /** The MongoDB collection holding one document per vote. */
 export const VOTES_COLLECTION = "votes";
 
+/** Where a vote sits in Kafka: stored with it so counters can be rebuilt to the exact offset. */
+export interface KafkaPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A vote as the consumer stores it in `marimba.votes`: the log every counter can be rebuilt from. */
+export interface StoredVote extends KafkaPosition {
+  _id: string;
+  name: string;
+  album: string;
+  year: string;
+  rank: string;
+  route: Vote["route"];
+  acceptedAt: Date;
+  storedAt: Date;
+}
+
 /**
  * The MongoDB collection holding one document, `_id` = `NEWEST_VOTES_ID`: the newest
  * `NEWEST_VOTES_KEPT` votes, newest first, kept by the consumer as it stores them. The

@@ -35,7 +35,7 @@ export function fieldProblemsOf(call: CallStatus): FieldProblem[] {
 }
 
 /**
- * The HTTP answer for a failed gRPC call, as DESIGN lists them: 422 for a vote the server
+ * The HTTP answer for a failed gRPC call, as docs/ARCHITECTURE.md lists them: 422 for a vote the server
  * found invalid, 503 when it could not be made durable or the server did not answer in time,
  * 429 when the server has too many votes waiting; anything else is the server's fault (502).
  */

@@ -75,7 +75,7 @@ export class VoteServerClient {
   }
 
   /** Resolves once the server answered OK (Kafka acknowledged); throws the HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], _bulk = false): Promise<void> {
+  forward(votes: readonly Vote[]): Promise<void> {
     return this.coalescer.forward(votes);
   }
 

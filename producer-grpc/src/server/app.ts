@@ -37,15 +37,15 @@ export interface VoteServerDeps {
   publisher: Pick<VotePublisher, "publish">;
   health: KafkaHealth;
   registry: Registry;
-  log: Logger;
+  logger: Logger;
 }
 
 /** The gRPC server with VoteService, the health service and reflection; bind it to serve. */
-export function createVoteServer({ publisher, health, registry, log }: VoteServerDeps): Server {
+export function createVoteServer({ publisher, health, registry, logger }: VoteServerDeps): Server {
   const contract = loadContract();
   const proto = loadPackageDefinition(contract) as unknown as { marimba: { v1: VoteServiceProto } };
   const server = new Server(SERVER_OPTIONS);
-  const handlers: VoteServiceHandlers = voteServiceHandlers({ publisher, metrics: grpcMetrics(registry), log });
+  const handlers: VoteServiceHandlers = voteServiceHandlers({ publisher, metrics: grpcMetrics(registry), logger });
   server.addService(proto.marimba.v1.VoteService.service, handlers);
   health.service.addToServer(server);
   // Reflection shows the proto's own field names (accepted_at), as protoc-generated servers do.

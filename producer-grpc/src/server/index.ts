@@ -21,7 +21,7 @@ await runService(logger, async () => {
   const health = new KafkaHealth(() => probe.reachable());
   await health.start();
 
-  const server = createVoteServer({ publisher, health, registry, log: logger });
+  const server = createVoteServer({ publisher, health, registry, logger });
   const address = `${config.HOST}:${config.PORT}`;
   await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),

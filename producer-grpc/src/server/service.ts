@@ -14,7 +14,7 @@ import { type CallFailure, invalidArgument, publishFailureStatus, textLength, vo
 export interface VoteServiceDeps {
   publisher: Pick<VotePublisher, "publish">;
   metrics: GrpcMetrics;
-  log: Logger;
+  logger: Logger;
 }
 
 function receiptOf(vote: Vote): Receipt {
@@ -36,7 +36,7 @@ function tooManyVotes(held: string): CallFailure {
  * `marimba.v1.VoteService`: validates votes with the HTTP route's rules and answers OK only
  * once Kafka acknowledged them. A stream's or a batch's votes are published together, all or none.
  */
-export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps): VoteServiceHandlers {
+export function voteServiceHandlers({ publisher, metrics, logger }: VoteServiceDeps): VoteServiceHandlers {
   /** Validates and publishes; resolves with the receipts, or the failure to answer with. */
   const cast = async (messages: VoteMessage__Output[], bulk: boolean): Promise<Vote[] | CallFailure> => {
     const parsed = votesFromMessages(messages, bulk);
@@ -46,7 +46,7 @@ export function voteServiceHandlers({ publisher, metrics, log }: VoteServiceDeps
       return parsed.value;
     } catch (error) {
       const failure = publishFailureStatus(error);
-      if (failure.code === status.INTERNAL) log.error({ err: error }, "publishing votes failed unexpectedly");
+      if (failure.code === status.INTERNAL) logger.error({ err: error }, "publishing votes failed unexpectedly");
       return failure;
     }
   };

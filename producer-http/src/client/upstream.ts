@@ -39,7 +39,7 @@ export class VoteUpstream {
   }
 
   /** Resolves once the server answered 202 (Kafka acknowledged); throws an HttpError to answer with otherwise. */
-  forward(votes: readonly Vote[], _bulk = false): Promise<void> {
+  forward(votes: readonly Vote[]): Promise<void> {
     return this.coalescer.forward(votes);
   }
 

@@ -1,7 +1,6 @@
 import {
-  errorResponse,
+  answering,
   HttpError,
-  httpMetrics,
   json,
   parseAcceptedVotes,
   probes,
@@ -20,13 +19,11 @@ export interface ServerDeps {
 
 /** The internal hop: votes already accepted by the edge are published to Kafka (acks = all). */
 export function createServerApp({ publisher, registry, kafkaReachable }: ServerDeps) {
-  const metrics = httpMetrics(registry);
+  const answer = answering(registry);
   return new Elysia().use(probes(registry, { kafka: kafkaReachable })).post(
     "/data",
-    async ({ request }) => {
-      const startedAt = performance.now();
-      let response: Response;
-      try {
+    ({ request }) =>
+      answer("/data", async () => {
         const parsed = parseAcceptedVotes(await readJsonBody(request));
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
         try {
@@ -34,13 +31,8 @@ export function createServerApp({ publisher, registry, kafkaReachable }: ServerD
         } catch (error) {
           throw publishFailure(error);
         }
-        response = json(202, { accepted: parsed.value.length });
-      } catch (error) {
-        response = errorResponse(error);
-      }
-      metrics.observe("/data", response.status, startedAt);
-      return response;
-    },
+        return json(202, { accepted: parsed.value.length });
+      }),
     { parse: "none" },
   );
 }

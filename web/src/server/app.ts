@@ -1,4 +1,4 @@
-import { errorResponse, HttpError, httpMetrics, json, probes, type ReadinessChecks, type Registry } from "@marimba/shared";
+import { answering, HttpError, json, probes, type ReadinessChecks, type Registry } from "@marimba/shared";
 import { Elysia } from "elysia";
 import type { VotesAnswer } from "../contract.ts";
 import type { LiveFeed } from "./live.ts";
@@ -18,19 +18,6 @@ export interface DashboardDeps {
   distDir: string;
 }
 
-/** Runs a read for an API route, answering 503 with the reason when its store is away. */
-async function answer(path: string, metrics: ReturnType<typeof httpMetrics>, produce: () => Promise<Response>): Promise<Response> {
-  const startedAt = performance.now();
-  let response: Response;
-  try {
-    response = await produce();
-  } catch (error) {
-    response = errorResponse(error);
-  }
-  metrics.observe(path, response.status, startedAt);
-  return response;
-}
-
 async function unavailable<T>(store: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
@@ -45,12 +32,12 @@ function noSuchApi(request: Request): Response {
 
 /** The dashboard: its JSON API, the live stream, the probes, and the built page, in one app. */
 export function createDashboardApp({ votes, tally, feed, registry, checks, distDir }: DashboardDeps) {
-  const metrics = httpMetrics(registry);
+  const answer = answering(registry);
   return (
     new Elysia()
       .use(probes(registry, checks))
       .get("/api/votes", ({ request }) =>
-        answer("/api/votes", metrics, async () => {
+        answer("/api/votes", async () => {
           const limit = parseLimit(new URL(request.url).searchParams);
           if (!limit.ok) throw new HttpError(422, "the query is not valid", limit.problems);
           const newest = await unavailable("MongoDB", () => votes.newest(limit.value));
@@ -58,7 +45,7 @@ export function createDashboardApp({ votes, tally, feed, registry, checks, distD
           return json(200, body);
         }),
       )
-      .get("/api/tally", () => answer("/api/tally", metrics, async () => json(200, await unavailable("Redis", () => tally.read()))))
+      .get("/api/tally", () => answer("/api/tally", async () => json(200, await unavailable("Redis", () => tally.read()))))
       .get("/api/stream", ({ request, server }) => {
         // A quiet stream is not idle: pulses keep it alive, so Bun's idle timeout must not cut it.
         server?.timeout(request, 0);

@@ -12,7 +12,7 @@ const OFFLINE_AFTER_MS = 30_000;
 /** How long a new vote stays marked in the table. */
 const NEW_FOR_MS = 6000;
 
-export interface LiveFeed {
+export interface LiveView {
   state: Ref<ConnectionState>;
   snapshot: Ref<LiveSnapshot | null>;
   votesPerSecond: Ref<number>;
@@ -26,7 +26,7 @@ export interface LiveFeed {
 }
 
 /** Connects the page to `GET /api/stream` and keeps it connected for as long as the component lives. */
-export function useLiveFeed(url = "/api/stream"): LiveFeed {
+export function useLiveFeed(url = "/api/stream"): LiveView {
   const state = ref<ConnectionState>("connecting");
   const snapshot = shallowRef<LiveSnapshot | null>(null);
   const votesPerSecond = ref(0);

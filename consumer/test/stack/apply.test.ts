@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote, appliedOffsetsKey, tallyKeys, type Vote } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "../../stack/src/testkit.ts";
-import { applyBatch, type PartitionBatch } from "../src/apply.ts";
-import { RECOUNT_LOCK_KEY, TallyCounters } from "../src/counters.ts";
-import { VoteLog } from "../src/vote-log.ts";
+import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } from "@marimba/testkit";
+import { applyBatch, type PartitionBatch } from "../../src/apply.ts";
+import { RECOUNT_LOCK_KEY, TallyCounters } from "../../src/counters.ts";
+import { VoteLog } from "../../src/vote-log.ts";
 
 // A database and a Redis db of their own: these batches are not in Kafka, so they must not
 // reach the stack's counters.
@@ -13,7 +13,7 @@ const client = createMongo(stackEnv.MONGO_URL);
 const db = client.db("marimba_apply_test");
 const collection = new VoteLog(db).collection;
 const redis = createRedis(redisUrl);
-const deps = { log: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
+const deps = { voteLog: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
 const readTallies = () => readStackTallies(redisUrl);
 
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     const name = votes[0]?.name as string;
     const batch = batchOf(votes);
     // The first attempt stored the votes, then died before counting them.
-    await deps.log.insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
+    await deps.voteLog.insert(votes.map((vote, i) => ({ vote, position: { topic: batch.topic, partition: 0, offset: i } })));
     await applyBatch(deps, batch);
     expect(await bandCount(name)).toBe(4);
     expect(await collection.countDocuments({ name })).toBe(4);
@@ -129,10 +129,10 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     expect(await bandCount(name)).toBe(3);
   });
   test("partitions applied at the same time share one bulk write, and each is stored and counted", async () => {
-    const log = new VoteLog(db);
+    const voteLog = new VoteLog(db);
     const writes: number[] = [];
-    const bulkWrite = log.collection.bulkWrite.bind(log.collection);
-    log.collection.bulkWrite = ((operations: Parameters<typeof bulkWrite>[0], options) => {
+    const bulkWrite = voteLog.collection.bulkWrite.bind(voteLog.collection);
+    voteLog.collection.bulkWrite = ((operations: Parameters<typeof bulkWrite>[0], options) => {
       writes.push(operations.length);
       return bulkWrite(operations, options);
     }) as typeof bulkWrite;
@@ -141,7 +141,7 @@ describe("applyBatch (real MongoDB and Redis)", () => {
       ...batchOf(votes, topic),
       partition,
     }));
-    const results = await Promise.all(batches.map((batch) => applyBatch({ ...deps, log }, batch)));
+    const results = await Promise.all(batches.map((batch) => applyBatch({ ...deps, voteLog }, batch)));
     expect(results.map((result) => result.counted)).toEqual([3, 2, 4]);
     expect(writes).toEqual([9]);
     for (const batch of batches) {

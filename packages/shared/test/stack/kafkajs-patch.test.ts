@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { kafkaClient } from "../../../stack/src/testkit.ts";
+import { kafkaClient } from "@marimba/testkit";
 
 // patches/kafkajs@2.2.4.patch: unpatched, every broker connection re-arms a 1 ms timer forever.
 test("an idle, connected kafkajs client arms no timer loop (the kafkajs patch is applied)", async () => {

@@ -1,17 +1,17 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "../../stack/src/testkit.ts";
-import { VoteConsumer } from "../src/consumer.ts";
-import { TallyCounters } from "../src/counters.ts";
-import { VoteLog } from "../src/vote-log.ts";
+import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "@marimba/testkit";
+import { VoteConsumer } from "../../src/consumer.ts";
+import { TallyCounters } from "../../src/counters.ts";
+import { VoteLog } from "../../src/vote-log.ts";
 
 // A topic, group, database and Redis db of its own: the stack's consumer and counters never see these votes.
 const topic = `consumer-test-${crypto.randomUUID()}`;
 const mongo = createMongo(stackEnv.MONGO_URL);
 const db = mongo.db("marimba_consumer_test");
 const redis = createRedis(`${stackEnv.REDIS_URL}/2`);
-const deps = { log: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
+const deps = { voteLog: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
 const admin = kafkaClient("consumer-test-admin").admin();
 
 afterAll(async () => {
@@ -53,7 +53,7 @@ describe("VoteConsumer (real Kafka, MongoDB and Redis)", () => {
     await producer.send({ topic, messages: [{ key: vote.id, value: JSON.stringify(vote) }] });
     await producer.disconnect();
     await waitFor("the vote to be stored and counted", () => counted === 1, 30_000, 100);
-    expect(await deps.log.collection.countDocuments({ _id: vote.id })).toBe(1);
+    expect(await deps.voteLog.collection.countDocuments({ _id: vote.id })).toBe(1);
     await consumer.stop();
   }, 60_000);
 });

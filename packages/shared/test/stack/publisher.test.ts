@@ -1,18 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, sleep, stackEnv, topicEndOffset, waitFor } from "@marimba/testkit";
 import type { Kafka } from "kafkajs";
-import {
-  CuttableNetwork,
-  KAFKA_API,
-  kafkaClient,
-  silentLogger,
-  sleep,
-  stackEnv,
-  topicEndOffset,
-  waitFor,
-} from "../../../stack/src/testkit.ts";
-import { createKafka } from "../src/clients.ts";
-import { PublishError, StickyPartitioner, VotePublisher } from "../src/publisher.ts";
-import { acceptVote } from "../src/vote.ts";
+import { createKafka } from "../../src/clients.ts";
+import { PublishError, StickyPartitioner, VotePublisher } from "../../src/publisher.ts";
+import { acceptVote } from "../../src/vote.ts";
 
 const votes = (count: number) =>
   Array.from({ length: count }, (_, i) =>

@@ -1,7 +1,6 @@
 /** The gRPC route's HTTP edge, end to end on the real local stack. */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { settle } from "../../stack/src/faults.ts";
-import { ports, post, readTallies, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
+import { ports, post, readTallies, settle, uniqueVote, urls, votesCollection, waitFor } from "@marimba/testkit";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);

@@ -1,7 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { albumField } from "@marimba/shared";
-import { settle } from "../../stack/src/faults.ts";
-import { post, readTallies, sampleVotes, uniqueVote, urls, votesCollection, waitFor } from "../../stack/src/testkit.ts";
+import { post, readTallies, sampleVotes, settle, uniqueVote, urls, votesCollection, waitFor } from "@marimba/testkit";
 
 const { client, votes } = votesCollection();
 afterAll(() => client.close());

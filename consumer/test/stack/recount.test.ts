@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { TALLY_HASHES, tallyKeys } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
-import { settle } from "../../stack/src/faults.ts";
-import { post, readTallies, stackEnv, uniqueVote, urls, waitFor } from "../../stack/src/testkit.ts";
-import { RECOUNT_LOCK_KEY } from "../src/counters.ts";
-import { RecountBusyError, type RecountProgress, recount } from "../src/recount.ts";
+import { post, readTallies, settle, stackEnv, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import { RECOUNT_LOCK_KEY } from "../../src/counters.ts";
+import { RecountBusyError, type RecountProgress, recount } from "../../src/recount.ts";
 
 /** Sends `count` votes for one new band through the HTTP route, in a few requests. */
 async function sendBand(count: number): Promise<string> {

@@ -2,19 +2,9 @@
  * What integration tests share: the running stack's addresses, clients for its real
  * Kafka, MongoDB and Redis, and small helpers to send votes and wait for them.
  */
-import { createKafka, createLogger, type KafkaNetwork, type VoteInput } from "@marimba/shared";
+import { createKafka, createLogger, type KafkaNetwork, VOTES_COLLECTION, type VoteInput } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
-import { stackEnv } from "./dependencies.ts";
-import { urls } from "./services.ts";
-
-export { startComponent, stopComponent } from "./components.ts";
-export { sampleVotes } from "./demo.ts";
-export { kafka as kafkaComponent, mongo as mongoComponent, redis as redisComponent, stackEnv } from "./dependencies.ts";
-export { CuttableNetwork, KAFKA_API } from "./network.ts";
-export { ports } from "./ports.ts";
-export { sleep, waitFor } from "./processes.ts";
-export { readTallies, type Tallies } from "./tallies.ts";
-export { urls };
+import { stackEnv } from "@marimba/stack";
 
 const silent = createLogger("test");
 silent.level = "silent";
@@ -51,7 +41,7 @@ export function uniqueVote(overrides: Partial<VoteInput> = {}): VoteInput {
 /** The MongoDB votes collection of the running stack; close the client when done. */
 export function votesCollection() {
   const client = createMongo(stackEnv.MONGO_URL);
-  return { client, votes: client.db(stackEnv.MONGO_DB).collection<{ _id: string } & Record<string, unknown>>("votes") };
+  return { client, votes: client.db(stackEnv.MONGO_DB).collection<{ _id: string } & Record<string, unknown>>(VOTES_COLLECTION) };
 }
 
 /** The sum of the votes topic's end offsets: it moves exactly when something is written. */

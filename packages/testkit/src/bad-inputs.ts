@@ -1,9 +1,10 @@
 /**
- * Bad requests every edge must refuse the same way, with the status and message DESIGN
- * promises, before anything reaches Kafka. Both routes' tests run this one table, so the
+ * Bad requests every edge must refuse the same way, with the status and message the wire
+ * contract (docs/ARCHITECTURE.md) promises, before anything reaches Kafka. Both routes' tests run this one table, so the
  * HTTP and gRPC edges cannot drift apart.
  */
 import type { FieldProblem, VoteInput } from "@marimba/shared";
+import { read } from "./fakes.ts";
 
 export interface BadInput {
   /** What is wrong with the request, phrased to read inside a test name. */
@@ -223,16 +224,15 @@ export const BAD_INPUTS: readonly BadInput[] = [
   ),
 ];
 
-/** Sends one bad input to an edge path and returns the answer's status, headers and JSON body. */
-export async function sendBadInput(url: string, input: BadInput): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const headers: Record<string, string> = input.contentType ? { "content-type": input.contentType } : {};
-  const response = await fetch(url, { method: "POST", headers, body: input.body });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: the caller's assertion shows the text
-  }
-  return { status: response.status, body, headers: response.headers };
+/** The request that sends one bad input to an edge path (`url` may be in-process: `http://localhost/...`). */
+export function badInputRequest(url: string, input: BadInput): Request {
+  // Declared as fetch would, so an in-process app sees the same headers as a running one.
+  const headers: Record<string, string> = { "content-length": String(Buffer.byteLength(input.body)) };
+  if (input.contentType) headers["content-type"] = input.contentType;
+  return new Request(url, { method: "POST", headers, body: input.body });
+}
+
+/** Sends one bad input to a running edge and returns the answer's status, headers and JSON body. */
+export function sendBadInput(url: string, input: BadInput) {
+  return read(fetch(badInputRequest(url, input)));
 }

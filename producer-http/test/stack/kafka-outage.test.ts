@@ -9,7 +9,7 @@ import {
   urls,
   votesCollection,
   waitFor,
-} from "../../stack/src/testkit.ts";
+} from "@marimba/testkit";
 
 const { client, votes } = votesCollection();
 

@@ -2,11 +2,10 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
 import { acceptVote, type Vote } from "@marimba/shared";
-import { settle } from "../../stack/src/faults.ts";
-import { readTallies, sampleVotes, topicEndOffset, uniqueVote, votesCollection, waitFor } from "../../stack/src/testkit.ts";
-import { toMessage } from "../src/client/upstream.ts";
-import { fromTimestamp, toTimestamp, type VoteMessage } from "../src/contract.ts";
-import { trailerProblems, voteServerClient } from "./grpc-client.ts";
+import { readTallies, sampleVotes, settle, topicEndOffset, uniqueVote, votesCollection, waitFor } from "@marimba/testkit";
+import { toMessage } from "../../src/client/upstream.ts";
+import { fromTimestamp, toTimestamp, type VoteMessage } from "../../src/contract.ts";
+import { trailerProblems, voteServerClient } from "../grpc-client.ts";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);

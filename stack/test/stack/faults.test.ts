@@ -3,13 +3,32 @@
  * exactly the votes answered 202 are stored and counted. Each test is bounded in time.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { type Component, startComponent, stopComponent } from "../src/components.ts";
-import { kafka, mongo, redis } from "../src/dependencies.ts";
-import { driftFromLog, LoadDriver, loadRoutes, readTallies, settle, type Verdict, verify } from "../src/faults.ts";
-import { ports } from "../src/ports.ts";
-import { kill, runningPid, sleep, waitFor } from "../src/processes.ts";
-import { service, services } from "../src/services.ts";
-import { post, uniqueVote } from "../src/testkit.ts";
+import {
+  type Component,
+  kafkaComponent as kafka,
+  kill,
+  mongoComponent as mongo,
+  redisComponent as redis,
+  service,
+  services,
+} from "@marimba/stack";
+import {
+  driftFromLog,
+  LoadDriver,
+  loadRoutes,
+  ports,
+  post,
+  readTallies,
+  runningPid,
+  settle,
+  sleep,
+  startComponent,
+  stopComponent,
+  uniqueVote,
+  type Verdict,
+  verify,
+  waitFor,
+} from "@marimba/testkit";
 
 const byName = (name: string) => services.find((component) => component.name === name) as Component;
 const consumer = byName("consumer");

@@ -1,11 +1,10 @@
 /** The bad-input corpus through both routes and both path spellings: clear 4xx, nothing reaches Kafka. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { BAD_INPUTS, sendBadInput } from "../src/bad-inputs.ts";
-import { topicEndOffset, urls } from "../src/testkit.ts";
+import { BAD_INPUTS, sendBadInput, topicEndOffset, urls } from "@marimba/testkit";
 
 const paths = [`${urls.http}/http/votes`, `${urls.http}/rust/send_data`, `${urls.grpc}/grpc/votes`, `${urls.grpc}/grpc/insert`];
 
-describe("bad input is refused with the DESIGN status and a JSON error naming the problem", () => {
+describe("bad input is refused with the status of the wire contract and a JSON error naming the problem", () => {
   let offsetBefore = 0;
   beforeAll(async () => {
     offsetBefore = await topicEndOffset();

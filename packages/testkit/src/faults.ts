@@ -3,14 +3,11 @@
  * records every vote answered 202, and checks afterwards that exactly those votes were stored
  * and counted — none missing, none extra — with counters equal to a recount from MongoDB.
  */
-import { addVotes, appliedOffsetsKey, emptyDelta, TALLY_HASHES, type VoteInput } from "@marimba/shared";
+import { countFromLog } from "@marimba/consumer/recount";
+import { addVotes, appliedOffsetsKey, emptyDelta, sleep, TALLY_HASHES, type VoteInput, waitFor } from "@marimba/shared";
 import { createRedis } from "@marimba/shared/storage";
-import { countFromLog } from "../../consumer/src/recount.ts";
-import { stackEnv } from "./dependencies.ts";
-import { sleep, waitFor } from "./processes.ts";
-import { services, urls } from "./services.ts";
-import { readTallies, type Tallies } from "./tallies.ts";
-import { kafkaClient, votesCollection } from "./testkit.ts";
+import { readTallies, services, stackEnv, type Tallies, urls } from "@marimba/stack";
+import { kafkaClient, votesCollection } from "./stack.ts";
 
 export interface LoadRoute {
   route: "http" | "grpc";
@@ -28,7 +25,7 @@ export interface AcceptedVote extends VoteInput {
   route: LoadRoute["route"];
 }
 
-export interface LoadReport {
+export interface DriverReport {
   /** Every vote answered 202, by id. */
   accepted: Map<string, AcceptedVote>;
   /** Answers other than 202, by status ("error" when the connection failed). */
@@ -48,7 +45,7 @@ export class LoadDriver {
   private running = false;
   private workers: Promise<void>[] = [];
   private sent = 0;
-  private readonly report: LoadReport = { accepted: new Map(), refused: new Map(), acceptedByRoute: {}, slowestMs: 0, requests: 0 };
+  private readonly report: DriverReport = { accepted: new Map(), refused: new Map(), acceptedByRoute: {}, slowestMs: 0, requests: 0 };
 
   constructor(
     private readonly options: { concurrency?: number; maxBulk?: number; maxVotes?: number; timeoutMs?: number; paceMs?: number } = {},
@@ -65,7 +62,7 @@ export class LoadDriver {
     return this;
   }
 
-  async stop(): Promise<LoadReport> {
+  async stop(): Promise<DriverReport> {
     this.running = false;
     await Promise.all(this.workers);
     return this.report;
@@ -165,7 +162,7 @@ export interface Verdict {
  * none extra), and every counter moved by exactly what the accepted votes add up to — nothing
  * lost, nothing counted twice. (A full recount of the log is `driftFromLog`, run once at the end.)
  */
-export async function verify(report: LoadReport, before: Tallies): Promise<Verdict> {
+export async function verify(report: DriverReport, before: Tallies): Promise<Verdict> {
   const { client, votes } = votesCollection();
   try {
     const band = report.accepted.values().next().value?.name ?? "";
@@ -216,6 +213,3 @@ export async function driftFromLog(): Promise<string[]> {
     redis.disconnect();
   }
 }
-
-export type { Tallies };
-export { readTallies };

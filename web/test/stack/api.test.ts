@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { albumField } from "@marimba/shared";
-import { post, readTallies, uniqueVote, urls, waitFor } from "../../stack/src/testkit.ts";
-import type { LiveSnapshot, Tally, VoteRow, VotesAnswer } from "../src/contract.ts";
+import { post, readTallies, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import type { LiveSnapshot, Tally, VoteRow, VotesAnswer } from "../../src/contract.ts";
 import { openStream } from "./stream-reader.ts";
 
 const api = (path: string) => fetch(`${urls.dashboard}${path}`);

@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM_PATH as CHROMIUM, type Component, ROOT, redisAnswers, service, services } from "@marimba/stack";
+import { ports, post, startComponent, stopComponent, uniqueVote, urls } from "@marimba/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import type { Component } from "../../stack/src/components.ts";
-import { redisAnswers } from "../../stack/src/dependencies.ts";
-import { ROOT } from "../../stack/src/paths.ts";
-import { service, services } from "../../stack/src/services.ts";
-import { ports, post, startComponent, stopComponent, uniqueVote, urls } from "../../stack/src/testkit.ts";
 
 /** Debian's Chromium, started the way a root, offline machine needs it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",

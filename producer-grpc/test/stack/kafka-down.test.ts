@@ -1,10 +1,9 @@
 /** The gRPC route while Kafka is away: health says so, the edge refuses promptly, and both recover when it returns. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import { runningPid } from "../../stack/src/processes.ts";
-import { kafkaComponent, post, readTallies, startComponent, stopComponent, uniqueVote, urls, waitFor } from "../../stack/src/testkit.ts";
-import { REASON_TRAILER } from "../src/contract.ts";
-import { voteServerClient } from "./grpc-client.ts";
+import { kafkaComponent, post, readTallies, runningPid, startComponent, stopComponent, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import { REASON_TRAILER } from "../../src/contract.ts";
+import { voteServerClient } from "../grpc-client.ts";
 
 // `npm test` hands this process the stack's own KAFKA_BROKERS, which marks Kafka "external" here;
 // a live pid file says this stack runs it, so the test may stop and start it.

@@ -1,0 +1,37 @@
+/**
+ * What tests share. In-process tests use the fakes that stand behind the apps' own interfaces;
+ * stack tests use the running stack's addresses, clients of its real Kafka, MongoDB and Redis,
+ * the bad-input corpus, the fault harness and a Kafka network they can cut.
+ */
+
+export { sleep, waitFor, waitUntil } from "@marimba/shared";
+export {
+  kafkaComponent,
+  mongoComponent,
+  ports,
+  readTallies,
+  redisComponent,
+  runningPid,
+  sampleVotes,
+  stackEnv,
+  startComponent,
+  stopComponent,
+  type Tallies,
+  urls,
+} from "@marimba/stack";
+export { BAD_INPUTS, type BadInput, badInputRequest, sendBadInput } from "./bad-inputs.ts";
+export { describeEdgeContract } from "./edge-contract.ts";
+export { RecordingForwarder, RecordingPublisher, read, request } from "./fakes.ts";
+export {
+  type AcceptedVote,
+  type DriverReport,
+  driftFromLog,
+  LoadDriver,
+  type LoadRoute,
+  loadRoutes,
+  settle,
+  type Verdict,
+  verify,
+} from "./faults.ts";
+export { CuttableNetwork, KAFKA_API } from "./network.ts";
+export { type Answer, kafkaClient, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
