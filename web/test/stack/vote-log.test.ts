@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, VOTES_COLLECTION } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
-import { post, readTallies, stackEnv, uniqueVote, urls, waitFor } from "../../stack/src/testkit.ts";
-import { VoteLogReader } from "../src/server/vote-log.ts";
+import { post, readTallies, stackEnv, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import { VoteLogReader } from "../../src/server/vote-log.ts";
 
 const client = createMongo(stackEnv.MONGO_URL);
 const db = client.db(stackEnv.MONGO_DB);
