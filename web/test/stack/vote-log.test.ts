@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, VOTES_COLLECTION } from "@marimba/shared";
+import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, type NewestVotesDocument, VOTES_COLLECTION } from "@marimba/shared";
 import { createMongo } from "@marimba/shared/storage";
 import { post, readTallies, stackEnv, uniqueVote, urls, waitFor } from "@marimba/testkit";
 import { VoteLogReader } from "../../src/server/vote-log.ts";
@@ -32,16 +32,16 @@ describe("the dashboard's newest-votes read (real MongoDB-wire store)", () => {
     expect(answer.status).toBe(202);
     await waitFor("the votes to be counted", async () => (await readTallies()).band[band.name] === 2, 15_000, 50);
 
-    const newest = db.collection(NEWEST_VOTES_COLLECTION);
+    const newest = db.collection<NewestVotesDocument>(NEWEST_VOTES_COLLECTION);
     expect(await newest.countDocuments()).toBe(1);
     const explained = (await newest.find({ _id: NEWEST_VOTES_ID }).explain()) as Explained;
     const found = plan(explained);
     if (found.server === "ferretdb") {
       // The filter becomes SQL on the one-row table of newest_votes, not on the log's table.
       expect(found.pushdown).toBe(true);
-      expect(found.table).toStartWith(`${NEWEST_VOTES_COLLECTION}_`);
+      expect(found.table ?? "").toStartWith(`${NEWEST_VOTES_COLLECTION}_`);
     } else {
-      expect(["IDHACK", "EXPRESS_IXSCAN"]).toContain(found.stage);
+      expect(["IDHACK", "EXPRESS_IXSCAN"]).toContain(found.stage ?? "");
     }
 
     const rows = await new VoteLogReader(db).newest(100);
@@ -56,7 +56,7 @@ describe("the dashboard's newest-votes read (real MongoDB-wire store)", () => {
     if (found.server === "ferretdb") {
       // FerretDB 1.24 on SQLite cannot push the sort down: it reads every stored vote to sort them.
       expect(explained.sortPushdown).toBe(false);
-      expect(found.table).toStartWith(`${VOTES_COLLECTION}_`);
+      expect(found.table ?? "").toStartWith(`${VOTES_COLLECTION}_`);
     } else {
       // MongoDB walks the acceptedAt index backwards and stops after 20.
       expect(JSON.stringify(explained.queryPlanner.winningPlan)).toContain("acceptedAt_desc");
