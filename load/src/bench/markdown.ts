@@ -273,6 +273,8 @@ export function renderScale(results: BenchResults): string {
           row("`storedAt − acceptedAt` p50 / p99 ms", (l) => `${l.e2e.p50Ms} / ${l.e2e.p99Ms}`),
           row("live rate reached, votes/s", (l) => num(l.e2e.achievedRate)),
           row("consumer CPU µs per stored vote", (l) => l.consumerCpuUsPerVote),
+          row("FerretDB CPU µs per stored vote", (l) => l.storeCpuUsPerVote ?? "—"),
+          row("CPU taken by other processes meanwhile", (l) => (l.othersPercent === undefined ? "—" : `${l.othersPercent}%`)),
           row("recount s (votes read/s)", (l) =>
             l.recount ? `${l.recount.seconds} (${num(l.recount.votesPerSecond)}/s)${l.recount.exact ? "" : " NOT exact"}` : "—",
           ),

@@ -181,7 +181,7 @@ function scaleTargets(scale: ScaleResult | undefined): TargetCheck[] {
         `≤ ${TARGETS.scaleRecountSeconds} s`,
         largest?.recount &&
           `${largest.recount.seconds} s (${largest.recount.votesPerSecond} votes/s)${largest.recount.exact ? "" : ", NOT exact"}`,
-        largest?.recount && largest.recount.exact && largest.recount.seconds <= TARGETS.scaleRecountSeconds,
+        largest?.recount?.exact && largest.recount.seconds <= TARGETS.scaleRecountSeconds,
       ),
     );
   }

@@ -47,6 +47,10 @@ export interface ScaleLevel {
   e2e: { votes: number; achievedRate: number; p50Ms: number; p99Ms: number };
   /** Consumer CPU time per vote stored while the load ran, in µs. */
   consumerCpuUsPerVote: number;
+  /** FerretDB's (the store's) CPU time per vote stored meanwhile, in µs; 0 for an external store. */
+  storeCpuUsPerVote: number;
+  /** Share of the machine's CPU that went to processes outside the stack and bench meanwhile. */
+  othersPercent: number;
   recount?: { seconds: number; read: number; votesPerSecond: number; exact: boolean };
 }
 
@@ -229,7 +233,7 @@ async function measureLive(
   kafka: Kafka,
   topic: string,
   redis: Redis,
-): Promise<Pick<ScaleLevel, "sseIntervalMs" | "e2e" | "consumerCpuUsPerVote">> {
+): Promise<Pick<ScaleLevel, "sseIntervalMs" | "e2e" | "consumerCpuUsPerVote" | "storeCpuUsPerVote" | "othersPercent">> {
   const lag = "marimba_vote_store_lag_seconds";
   const before = histogramBuckets(await consumerMetricsText(), lag);
   const countedBefore = Number((await redis.get(tallyKeys.total)) ?? 0);
@@ -246,7 +250,8 @@ async function measureLive(
   if (!counted) options.log("    not every vote was counted within 120 s of the load");
   const after = histogramBuckets(await consumerMetricsText(), lag);
   const intervals = times.slice(1).map((time, i) => time - (times[i] as number));
-  const consumerPercent = cpu.byProcess.find((process) => process.name === "consumer")?.percentOfCore ?? 0;
+  const perVote = (name: string) =>
+    round((((cpu.byProcess.find((process) => process.name === name)?.percentOfCore ?? 0) / 100) * cpu.seconds * 1e6) / Math.max(1, sent));
   const interval = summarize(intervals);
   return {
     sseIntervalMs: { p50: round(interval.p50), max: round(interval.max), snapshots: times.length },
@@ -256,7 +261,9 @@ async function measureLive(
       p50Ms: round(quantileBetween(before, after, 0.5) * 1000),
       p99Ms: round(quantileBetween(before, after, 0.99) * 1000),
     },
-    consumerCpuUsPerVote: round(((consumerPercent / 100) * cpu.seconds * 1e6) / Math.max(1, sent)),
+    consumerCpuUsPerVote: perVote("consumer"),
+    storeCpuUsPerVote: perVote("ferretdb"),
+    othersPercent: cpu.othersPercent,
   };
 }
 
