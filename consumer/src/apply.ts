@@ -1,6 +1,7 @@
 import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
 import type { TallyCounters } from "./counters.ts";
 import { CountersBehindError } from "./failures.ts";
+import type { NewestVotes } from "./newest.ts";
 import type { PositionedVote, VoteLog } from "./vote-log.ts";
 
 export interface BatchMessage {
@@ -31,6 +32,8 @@ const RECOUNT_POLL_MS = 100;
 export interface ApplyDeps {
   voteLog: VoteLog;
   counters: TallyCounters;
+  /** The dashboard's newest-votes document, kept beside the log (absent: not kept). */
+  newest?: Pick<NewestVotes, "record">;
   logger: Logger;
 }
 
@@ -53,7 +56,12 @@ function decode(message: BatchMessage, logger: Logger): Vote | null {
  * the batch is re-filtered against the new offset and tried again; while a recount holds
  * the counters, it waits.
  */
-export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promise<ApplyResult> {
+export async function applyBatch(
+  deps: ApplyDeps,
+  batch: PartitionBatch,
+  /** Called while the batch waits for a recount, so a long recount does not cost the group membership. */
+  waiting: () => Promise<void> = async () => {},
+): Promise<ApplyResult> {
   const last = batch.messages.at(-1);
   const first = batch.messages[0];
   if (!first || !last) return { counted: 0, skipped: 0, invalid: 0, duplicates: 0 };
@@ -77,12 +85,15 @@ export async function applyBatch(deps: ApplyDeps, batch: PartitionBatch): Promis
     }
     const duplicate = new Set(duplicates);
     const votes = decoded.filter((positioned) => !duplicate.has(positioned)).map(({ vote }) => vote);
+    await deps.newest?.record(votes);
     const delta = addVotes(emptyDelta(), votes);
     const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);
     if (outcome === "applied") {
       return { counted: votes.length, skipped, invalid: fresh.length - decoded.length, duplicates: duplicates.length };
     }
-    if (outcome === "paused") await Bun.sleep(RECOUNT_POLL_MS);
-    else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
+    if (outcome === "paused") {
+      await Bun.sleep(RECOUNT_POLL_MS);
+      await waiting();
+    } else deps.logger.warn({ partition: batch.partition, expected: applied }, "applied offset moved under this batch; re-filtering");
   }
 }

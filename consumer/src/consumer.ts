@@ -171,7 +171,7 @@ export class VoteConsumer {
       // A slow attempt still heartbeats, so the group does not hand the partition to another replica meanwhile.
       const beating = setInterval(() => heartbeat().catch(() => {}), ATTEMPT_HEARTBEAT_MS);
       try {
-        const result = await applyBatch(this.deps, batch);
+        const result = await applyBatch(this.deps, batch, heartbeat);
         this.clearFailures();
         return result;
       } catch (error) {

@@ -14,8 +14,9 @@ import { createProbeApp } from "./app.ts";
 import { CONSUMER_GROUP, VoteConsumer } from "./consumer.ts";
 import { CounterRepair } from "./counter-repair.ts";
 import { RECOUNT_LOCK_KEY, TallyCounters } from "./counters.ts";
-import { consumerMetrics } from "./metrics.ts";
+import { consumerMetrics, newestVotesMetrics, voteLogMetrics } from "./metrics.ts";
 import { MongoStore } from "./mongo-store.ts";
+import { NewestVotes } from "./newest.ts";
 import { recount } from "./recount.ts";
 import { STORE_REPLY_TIMEOUT_MS, VoteLog } from "./vote-log.ts";
 
@@ -40,7 +41,8 @@ await runService(logger, async () => {
   const store = new MongoStore(() => createMongo(config.MONGO_URL, { replyTimeoutMS: STORE_REPLY_TIMEOUT_MS }), config.MONGO_DB, logger);
   const recountMongo = createMongo(config.MONGO_URL, { replyTimeoutMS: RECOUNT_REPLY_TIMEOUT_MS });
   const redis = createRedis(config.REDIS_URL, { autoPipelining: true });
-  const voteLog = new VoteLog(store);
+  const voteLog = new VoteLog(store, undefined, voteLogMetrics(registry));
+  const newest = new NewestVotes(() => store.db(), logger, newestVotesMetrics(registry));
   const counters = new TallyCounters(redis);
   const kafka = createKafka("marimba-consumer", config.KAFKA_BROKERS, logger);
   const kafkaProbe = new KafkaProbe(kafka).watch();
@@ -58,7 +60,7 @@ await runService(logger, async () => {
   const consumer = new VoteConsumer(
     kafka,
     { topic: config.KAFKA_TOPIC, concurrency: config.CONSUMER_CONCURRENCY, sliceSize: config.CONSUMER_SLICE },
-    { voteLog, counters, logger },
+    { voteLog, counters, newest, logger },
     logger,
     metrics,
     repair,

@@ -2,6 +2,8 @@ import type { Registry } from "@marimba/shared";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ConsumerObserver } from "./consumer.ts";
 import type { CounterRepairDeps } from "./counter-repair.ts";
+import type { NewestVotesObserver } from "./newest.ts";
+import type { VoteLogObserver } from "./vote-log.ts";
 
 /** Consumer metrics; the repair observer goes to the CounterRepair. */
 export function consumerMetrics(registry: Registry): ConsumerObserver & { repair: NonNullable<CounterRepairDeps["observer"]> } {
@@ -82,6 +84,32 @@ export function consumerMetrics(registry: Registry): ConsumerObserver & { repair
     },
     restarted() {
       restarts.inc();
+    },
+  };
+}
+
+export function newestVotesMetrics(registry: Registry): NewestVotesObserver {
+  const dropped = new Counter({
+    name: "marimba_newest_votes_writes_dropped_total",
+    help: "Writes of the newest-votes document dropped after losing the race with other consumers too often",
+    registers: [registry],
+  });
+  return { gaveUp: () => dropped.inc() };
+}
+
+/** Buckets of `marimba_vote_store_lag_seconds`: fine below a second, where the pipeline should be. */
+export const STORE_LAG_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60];
+
+export function voteLogMetrics(registry: Registry): VoteLogObserver {
+  const lag = new Histogram({
+    name: "marimba_vote_store_lag_seconds",
+    help: "From the edge accepting a vote to its document being written (storedAt − acceptedAt)",
+    buckets: STORE_LAG_BUCKETS,
+    registers: [registry],
+  });
+  return {
+    stored(lagSeconds) {
+      for (const seconds of lagSeconds) lag.observe(seconds);
     },
   };
 }

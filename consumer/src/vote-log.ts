@@ -44,6 +44,11 @@ const FAILURES_BEFORE_RESET = 3;
  */
 const INSERT_BATCH = { maxItems: 5000, lingerMs: 1 };
 
+export interface VoteLogObserver {
+  /** Votes written, with each one's `storedAt − acceptedAt` in seconds. */
+  stored?(lagSeconds: readonly number[]): void;
+}
+
 /** `marimba.votes`: one document per vote, `_id` = vote id, so a vote is stored once however often it is sent. */
 export class VoteLog {
   private readonly inserts: Coalescer<PositionedVote>;
@@ -58,6 +63,7 @@ export class VoteLog {
   constructor(
     private readonly source: Db | MongoStore,
     private readonly deadlineMs = STORE_DEADLINE_MS,
+    private readonly observer: VoteLogObserver = {},
   ) {
     this.inserts = new Coalescer((votes) => this.insertNow(votes), INSERT_BATCH);
   }
@@ -114,6 +120,7 @@ export class VoteLog {
     );
     const refusedSet = new Set(refused);
     for (const vote of votes) if (!refusedSet.has(vote)) this.remember(vote.vote.id, positionKey(vote.position));
+    this.observer.stored?.(votes.map(({ vote }) => (storedAt.getTime() - Date.parse(vote.acceptedAt)) / 1000));
     // Slow lookups still make progress (each answer is remembered): no reason to replace the client.
     if (refused.length > 0) {
       await this.call("looking up the stored copies of duplicate ids", () => this.markDuplicates(refused), false, LOOKUP_DEADLINE_MS);

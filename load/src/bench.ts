@@ -2,7 +2,7 @@
 // .marimba/bench/results.json and the generated section of BENCHMARKS.md, stops what it started.
 import { readFileSync } from "node:fs";
 import { ArgumentError, usage } from "./args.ts";
-import { renderResults, writeResultsSection } from "./bench/markdown.ts";
+import { renderResults, renderScale, SCALE_BEGIN, SCALE_END, writeResultsSection } from "./bench/markdown.ts";
 import { BENCH_FLAGS, parseBenchArgs } from "./bench/options.ts";
 import { type BenchResults, checkTargets } from "./bench/results.ts";
 import { runBench } from "./bench/run.ts";
@@ -10,6 +10,13 @@ import { ensureStack, stopComponents } from "./bench/stack.ts";
 import { writeJson } from "./files.ts";
 
 const log = (line: string) => console.log(line);
+
+/** The scale scenario has a section of its own, so running it alone keeps the other tables. */
+function writeSections(file: string, results: BenchResults): void {
+  const scenarios = results.options.scenarios;
+  if (scenarios.some((scenario) => scenario !== "scale")) writeResultsSection(file, renderResults(results));
+  if (scenarios.includes("scale")) writeResultsSection(file, renderScale(results), { begin: SCALE_BEGIN, end: SCALE_END });
+}
 
 async function main(argv: string[]): Promise<number> {
   const options = parseBenchArgs(argv);
@@ -20,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.from) {
     const earlier = JSON.parse(readFileSync(options.from, "utf8")) as BenchResults;
     earlier.targets = checkTargets(earlier);
-    writeResultsSection(options.markdown, renderResults(earlier));
+    writeSections(options.markdown, earlier);
     log(`${options.markdown} rewritten from ${options.from}`);
     return 0;
   }
@@ -28,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const results = await runBench(options, log);
     writeJson(options.out, results);
-    writeResultsSection(options.markdown, renderResults(results));
+    writeSections(options.markdown, results);
     log("\nTargets:");
     for (const check of results.targets) {
       const mark = check.met === null ? "–" : check.met ? "✓" : "✗";

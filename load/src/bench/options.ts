@@ -1,11 +1,17 @@
 import { ArgumentError, type FlagSpecs, parseFlags } from "../args.ts";
 
-export const SCENARIOS = ["ingest", "drain", "e2e"] as const;
+export const SCENARIOS = ["ingest", "drain", "e2e", "scale"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** `scale` grows a store to a million votes (many minutes): run it on its own with `--scenarios scale`. */
+const DEFAULT_SCENARIOS: readonly Scenario[] = ["ingest", "drain", "e2e"];
 
 export const BENCH_FLAGS = {
   quick: { type: "boolean", help: "small sizes for a fast check (writes .marimba/bench/BENCHMARKS.md, not BENCHMARKS.md)" },
-  scenarios: { type: "string", default: SCENARIOS.join(","), help: "which scenarios to run, comma-separated" },
+  scenarios: {
+    type: "string",
+    default: DEFAULT_SCENARIOS.join(","),
+    help: `which scenarios to run, comma-separated, from ${SCENARIOS.join(", ")}`,
+  },
   connections: { type: "integer", min: 1, max: 10_000, default: 64, help: "ingest: connections per route" },
   duration: { type: "number", min: 1, max: 3600, default: 20, help: "ingest: seconds per measured run" },
   warmup: { type: "number", min: 0, max: 600, default: 5, help: "ingest: seconds of unmeasured load before each measured run" },
@@ -21,6 +27,12 @@ export const BENCH_FLAGS = {
   "e2e-rate": { type: "integer", min: 1, max: 1_000_000, default: 2000, help: "end-to-end: votes per second in total" },
   "e2e-duration": { type: "number", min: 1, max: 3600, default: 30, help: "end-to-end: seconds" },
   "e2e-connections": { type: "integer", min: 1, max: 10_000, default: 40, help: "end-to-end: connections in total" },
+  "scale-levels": { type: "string", default: "0,100000,1000000", help: "scale: stored votes at which to measure, comma-separated" },
+  "scale-rate": { type: "integer", min: 1, max: 1_000_000, default: 2000, help: "scale: votes per second during each level's live run" },
+  "scale-seconds": { type: "number", min: 1, max: 600, default: 15, help: "scale: seconds of live load per level" },
+  "scale-requests": { type: "integer", min: 10, max: 100_000, default: 200, help: "scale: sequential requests per read path and level" },
+  "scale-clients": { type: "integer", min: 1, max: 1000, default: 50, help: "scale: concurrent clients per read path" },
+  "scale-skip-recount": { type: "boolean", help: "scale: do not recount the store at each level" },
   out: { type: "string", default: ".marimba/bench/results.json", help: "results as JSON" },
   markdown: { type: "string", default: "BENCHMARKS.md", help: "file whose generated section gets the table" },
   from: { type: "string", help: "run nothing: rewrite the markdown from an earlier results.json (targets rechecked)" },
@@ -40,6 +52,12 @@ export interface BenchOptions {
   e2eRate: number;
   e2eDurationSeconds: number;
   e2eConnections: number;
+  scaleLevels: number[];
+  scaleRate: number;
+  scaleSeconds: number;
+  scaleRequests: number;
+  scaleClients: number;
+  scaleRecount: boolean;
   out: string;
   markdown: string;
   /** An earlier results.json to render instead of running. */
@@ -54,6 +72,9 @@ const QUICK = {
   "baseline-votes": 2000,
   "e2e-rate": 500,
   "e2e-duration": 5,
+  "scale-levels": "0,20000",
+  "scale-seconds": 5,
+  "scale-requests": 50,
   markdown: ".marimba/bench/BENCHMARKS.md",
 } as const;
 
@@ -82,8 +103,22 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
     e2eRate: pick("e2e-rate", flags["e2e-rate"]),
     e2eDurationSeconds: pick("e2e-duration", flags["e2e-duration"]),
     e2eConnections: flags["e2e-connections"],
+    scaleLevels: parseLevels(pick("scale-levels", flags["scale-levels"])),
+    scaleRate: flags["scale-rate"],
+    scaleSeconds: pick("scale-seconds", flags["scale-seconds"]),
+    scaleRequests: pick("scale-requests", flags["scale-requests"]),
+    scaleClients: flags["scale-clients"],
+    scaleRecount: !flags["scale-skip-recount"],
     out: flags.out,
     markdown: pick("markdown", flags.markdown),
     from: flags.from,
   };
+}
+
+function parseLevels(text: string): number[] {
+  const levels = text.split(",").map((part) => Number(part.trim()));
+  if (levels.some((level) => !Number.isInteger(level) || level < 0 || level > 50_000_000)) {
+    throw new ArgumentError(`--scale-levels: '${text}' is not a list of whole numbers of votes from 0 to 50,000,000`);
+  }
+  return [...new Set(levels)].sort((a, b) => a - b);
 }

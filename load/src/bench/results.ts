@@ -5,6 +5,7 @@ import type { EndToEndResult } from "./e2e.ts";
 import type { IngestResult } from "./ingest.ts";
 import type { Machine } from "./machine.ts";
 import type { BenchOptions, Scenario } from "./options.ts";
+import type { ScaleResult } from "./scale.ts";
 
 /** Everything one `npm run bench` measured, as written to results.json. */
 export interface BenchResults {
@@ -20,6 +21,7 @@ export interface BenchResults {
   ingest?: IngestResult;
   drain?: DrainResult;
   e2e?: EndToEndResult;
+  scale?: ScaleResult;
   /** Scenarios that could not run or failed, with the reason. */
   failures: { scenario: Scenario; reason: string }[];
   targets: TargetCheck[];
@@ -43,9 +45,15 @@ export const TARGETS = {
   drainOverBaseline: 10,
   e2eP99Ms: 1000,
   serviceRssMb: 150,
+  scaleVotesP99Ms: 50,
+  scaleTallyP99Ms: 20,
+  scaleSseIntervalMs: 1000,
+  scaleE2eP99Ms: 1000,
+  scaleCpuGrowth: 0.2,
+  scaleRecountSeconds: 120,
 } as const;
 
-export function checkTargets(results: Pick<BenchResults, "ingest" | "drain" | "e2e" | "routes" | "options">): TargetCheck[] {
+export function checkTargets(results: Pick<BenchResults, "ingest" | "drain" | "e2e" | "scale" | "routes" | "options">): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ran = (scenario: Scenario) => results.options.scenarios.includes(scenario);
   if (ran("ingest")) {
@@ -117,6 +125,65 @@ export function checkTargets(results: Pick<BenchResults, "ingest" | "drain" | "e
         : "not measured",
       met: e2e ? reached && e2e.latencyMs.p99 <= TARGETS.e2eP99Ms && e2e.stored === e2e.accepted : null,
     });
+  }
+  if (ran("scale")) checks.push(...scaleTargets(results.scale));
+  return checks;
+}
+
+/** The contest-scale targets, checked at the largest level measured (the CPU one against the smallest). */
+function scaleTargets(scale: ScaleResult | undefined): TargetCheck[] {
+  const largest = scale?.levels.at(-1);
+  const smallest = scale?.levels[0];
+  const at = largest ? ` at ${largest.stored.toLocaleString("en-US")} stored` : "";
+  const check = (what: string, target: string, measured: string | undefined, met: boolean | undefined): TargetCheck => ({
+    scenario: "scale",
+    what: `${what}${at}`,
+    target,
+    measured: measured ?? "not measured",
+    met: met ?? null,
+  });
+  const checks = [
+    check(
+      "/api/votes?limit=20 p99 (sequential, concurrent)",
+      `≤ ${TARGETS.scaleVotesP99Ms} ms`,
+      largest && `${largest.votes.sequential.p99} ms, ${largest.votes.concurrent.p99} ms`,
+      largest && Math.max(largest.votes.sequential.p99, largest.votes.concurrent.p99) <= TARGETS.scaleVotesP99Ms,
+    ),
+    check(
+      "/api/tally p99 (sequential, concurrent)",
+      `≤ ${TARGETS.scaleTallyP99Ms} ms`,
+      largest && `${largest.tally.sequential.p99} ms, ${largest.tally.concurrent.p99} ms`,
+      largest && Math.max(largest.tally.sequential.p99, largest.tally.concurrent.p99) <= TARGETS.scaleTallyP99Ms,
+    ),
+    check(
+      "SSE snapshot interval, longest",
+      `≤ ${TARGETS.scaleSseIntervalMs} ms`,
+      largest && `${largest.sseIntervalMs.max} ms`,
+      largest && largest.sseIntervalMs.snapshots > 1 && largest.sseIntervalMs.max <= TARGETS.scaleSseIntervalMs,
+    ),
+    check(
+      "storedAt − acceptedAt p99",
+      `≤ ${TARGETS.scaleE2eP99Ms} ms`,
+      largest && `${largest.e2e.p99Ms} ms at ${largest.e2e.achievedRate} votes/s`,
+      largest && largest.e2e.p99Ms <= TARGETS.scaleE2eP99Ms,
+    ),
+    check(
+      "consumer CPU per stored vote, against the emptiest level",
+      `≤ +${TARGETS.scaleCpuGrowth * 100}%`,
+      largest && smallest && `${largest.consumerCpuUsPerVote} µs vs ${smallest.consumerCpuUsPerVote} µs`,
+      largest && smallest && largest.consumerCpuUsPerVote <= smallest.consumerCpuUsPerVote * (1 + TARGETS.scaleCpuGrowth),
+    ),
+  ];
+  if (largest?.recount || !scale) {
+    checks.push(
+      check(
+        "recount, exact",
+        `≤ ${TARGETS.scaleRecountSeconds} s`,
+        largest?.recount &&
+          `${largest.recount.seconds} s (${largest.recount.votesPerSecond} votes/s)${largest.recount.exact ? "" : ", NOT exact"}`,
+        largest?.recount?.exact && largest.recount.seconds <= TARGETS.scaleRecountSeconds,
+      ),
+    );
   }
   return checks;
 }

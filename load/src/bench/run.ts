@@ -9,6 +9,7 @@ import { runIngest } from "./ingest.ts";
 import { describeMachine, loadAverage } from "./machine.ts";
 import type { BenchOptions, Scenario } from "./options.ts";
 import { type BenchResults, checkTargets } from "./results.ts";
+import { runScale } from "./scale.ts";
 import { runningProcesses, runningRoutes } from "./stack.ts";
 
 /** Runs the chosen scenarios on a running stack; a failing scenario is recorded and the next one runs. */
@@ -20,7 +21,7 @@ export async function runBench(
   const routes = runningRoutes();
   const bodies = voteBodies(readVotesFile(join(ROOT, "data", "votes.json")));
   const results: BenchResults = {
-    command: `npm run bench${options.quick ? " -- --quick" : ""}`,
+    command: benchCommand(options),
     startedAt,
     finishedAt: startedAt,
     machine: describeMachine(),
@@ -78,7 +79,29 @@ export async function runBench(
     });
   });
 
+  await scenario("scale", async () => {
+    results.scale = await runScale({
+      levels: options.scaleLevels,
+      rate: options.scaleRate,
+      seconds: options.scaleSeconds,
+      requests: options.scaleRequests,
+      concurrency: options.scaleClients,
+      recount: options.scaleRecount,
+      log,
+    });
+  });
+
   results.finishedAt = new Date().toISOString();
   results.targets = checkTargets(results);
   return results;
+}
+
+/** The command that reproduces a run: the flags that change what is measured. */
+export function benchCommand(options: Pick<BenchOptions, "quick" | "scenarios">): string {
+  const flags = [
+    options.quick ? "--quick" : "",
+    options.scenarios.join(",") === "ingest,drain,e2e" ? "" : `--scenarios ${options.scenarios.join(",")}`,
+  ];
+  const given = flags.filter(Boolean).join(" ");
+  return `npm run bench${given ? ` -- ${given}` : ""}`;
 }

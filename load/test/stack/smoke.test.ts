@@ -9,12 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKafka, createLogger, tallyKeys } from "@marimba/shared";
-import { createRedis } from "@marimba/shared/storage";
+import { createMongo, createRedis } from "@marimba/shared/storage";
 import { ports, readTallies, stackEnv, urls } from "@marimba/testkit";
 import { runDrain } from "../../src/bench/drain.ts";
 import { runEndToEnd } from "../../src/bench/e2e.ts";
 import { runIngest, waitForConsumer } from "../../src/bench/ingest.ts";
 import { benchKafka, consumerLag } from "../../src/bench/kafka.ts";
+import { runScale } from "../../src/bench/scale.ts";
 import { runningPid, runningRoutes } from "../../src/bench/stack.ts";
 import { voteBodies } from "../../src/fire.ts";
 import { runLoad } from "../../src/load.ts";
@@ -152,4 +153,33 @@ describe("against the local stack", () => {
     expect(table).toContain("### Drain (200 votes preloaded into 6 partitions)");
     expect(table).toContain("| drain | consumer votes/s into MongoDB + Redis | ≥ 10000 |");
   }, 60_000);
+
+  test("scale grows a store of its own to each level with the consumer's write path, measures it, recounts it exactly and removes it", async () => {
+    const before = await readTallies();
+    const topicsBefore = await topics();
+    const result = await runScale({ levels: [0, 1500], rate: 200, seconds: 2, requests: 20, concurrency: 5, recount: true, log: quiet });
+    expect(result.levels.map((level) => level.stored)).toEqual([0, 1500]);
+    for (const level of result.levels) {
+      expect(level.votes.failures + level.tally.failures).toBe(0);
+      expect(level.e2e.votes).toBe(400);
+      expect(level.e2e.p99Ms).toBeGreaterThanOrEqual(level.e2e.p50Ms);
+      expect(level.sseIntervalMs.snapshots).toBeGreaterThan(0);
+      expect(level.recount?.exact).toBe(true);
+    }
+    // The live votes of the first level are in the second's store, the preload tops it up to the level.
+    expect(result.preload.votes).toBe(1100);
+    expect(result.levels[1]?.recount?.read).toBe(1900);
+    // The stack is as it was: its counters untouched, its consumer and dashboard back, the scale topic and database gone.
+    expect(await readTallies()).toEqual(before);
+    expect(runningPid("consumer")).not.toBeNull();
+    expect(runningPid("web")).not.toBeNull();
+    expect(await topics()).toEqual(topicsBefore);
+    const mongo = createMongo(stackEnv.MONGO_URL);
+    try {
+      const databases = (await mongo.db("admin").admin().listDatabases()).databases.map((db) => db.name);
+      expect(databases).not.toContain(result.database);
+    } finally {
+      await mongo.close();
+    }
+  }, 180_000);
 });

@@ -44,3 +44,30 @@ export interface StoredVote extends KafkaPosition {
   acceptedAt: Date;
   storedAt: Date;
 }
+
+/**
+ * The MongoDB collection holding one document, `_id` = `NEWEST_VOTES_ID`: the newest
+ * `NEWEST_VOTES_KEPT` votes, newest first, kept by the consumer as it stores them. The
+ * dashboard reads it by `_id` instead of sorting the whole vote log.
+ */
+export const NEWEST_VOTES_COLLECTION = "newest_votes";
+export const NEWEST_VOTES_ID = "newest";
+export const NEWEST_VOTES_KEPT = 100;
+
+/** One vote as the newest-votes document holds it. */
+export interface NewestVote {
+  id: string;
+  name: string;
+  album: string;
+  year: string;
+  rank: string;
+  route: Vote["route"];
+  acceptedAt: Date;
+}
+
+/** The newest-votes document; `version` grows with every write (optimistic concurrency between consumers). */
+export interface NewestVotesDocument {
+  _id: typeof NEWEST_VOTES_ID;
+  version: number;
+  votes: NewestVote[];
+}

@@ -272,7 +272,7 @@ export async function driftFromLog(): Promise<string[]> {
   const redis = createRedis(stackEnv.REDIS_URL);
   try {
     const offsets = { [stackEnv.KAFKA_TOPIC]: await redis.hgetall(appliedOffsetsKey(stackEnv.KAFKA_TOPIC)) };
-    const [tallies, fromLog] = await Promise.all([readTallies(), countFromLog(client.db(stackEnv.MONGO_DB), offsets)]);
+    const [tallies, { delta: fromLog }] = await Promise.all([readTallies(), countFromLog(client.db(stackEnv.MONGO_DB), offsets)]);
     const drift: string[] = [];
     if (fromLog.total !== tallies.total) drift.push(`total: ${tallies.total} vs ${fromLog.total}`);
     for (const hash of TALLY_HASHES) {

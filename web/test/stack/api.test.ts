@@ -34,9 +34,19 @@ describe("GET /api/votes on the real stack", () => {
     const band = uniqueVote();
     const ids = await sendVotes([1, 2, 3].map((rank) => ({ ...band, rank: String(rank) })));
     await waitFor("the three votes to be counted", async () => (await readTallies()).band[band.name] === 3, 5000, 50);
-    const response = await api("/api/votes?limit=3");
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as VotesAnswer;
+    // The API may answer a read up to 200 ms old: wait for one made after the votes were stored.
+    let body = { votes: [] } as unknown as VotesAnswer;
+    await waitFor(
+      "the three votes to be the newest",
+      async () => {
+        const response = await api("/api/votes?limit=3");
+        expect(response.status).toBe(200);
+        body = (await response.json()) as VotesAnswer;
+        return body.votes[0]?.id === ids[2];
+      },
+      5000,
+      50,
+    );
     expect(body.votes).toHaveLength(3);
     expect(body.votes.map((vote) => vote.id)).toEqual([...ids].reverse());
     expect(body.votes[0]).toEqual({
