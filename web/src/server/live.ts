@@ -71,14 +71,16 @@ interface Subscriber {
 
 const encoder = new TextEncoder();
 
+/** A feed idle for longer than this drops what it had read: a new client is never shown it as current. */
+const RESUME_WITHIN_MS = 5000;
+
 /** What changed in the status, leaving out when it was read. */
 function statusKey(status: PipelineStatus): string {
   return JSON.stringify({ ...status, readAt: undefined });
 }
 
-function problemText(error: unknown, what: string): string {
-  const reason = error instanceof ReadError ? error.message : "the read failed";
-  return `${reason}, so ${what} may not be up to date; retrying`;
+function problemText(error: ReadError, what: string): string {
+  return `${error.message}, so ${what} may not be up to date; retrying`;
 }
 
 /**
@@ -103,11 +105,14 @@ export class LiveFeed {
   private status: PipelineStatus | null = null;
   private problem: Problem | null = null;
   private votesWanted = true;
+  /** Reads the newest votes now: called when the tally moved, so the table follows the counters at once. */
+  private wakeVotes: () => void = () => {};
   private lastVotesReadAt = 0;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** Each start is a new generation: the loops of an earlier one end instead of running twice. */
   private generation = 0;
   private running = false;
+  private stoppedAt = 0;
   private closed = false;
 
   constructor(
@@ -169,10 +174,10 @@ export class LiveFeed {
           client.close();
           return;
         }
-        if (this.running) this.sendSnapshot(client);
         this.subscribers.add(client);
         this.observer.clients?.(this.subscribers.size);
         this.start();
+        if (this.tally || this.newest.readAt || this.newest.stale || this.status) this.sendSnapshot(client);
       },
       cancel: () => {
         if (subscriber) this.unsubscribe(subscriber);
@@ -209,50 +214,59 @@ export class LiveFeed {
   private start(): void {
     if (this.running || this.closed) return;
     this.running = true;
-    // What was read before the last client left is stale: start from scratch.
-    this.tally = null;
-    this.status = null;
-    this.problem = null;
-    this.newest = { votes: [], readAt: null, stale: null };
+    // A browser that reconnects at once keeps what it has; after a longer pause nothing read then is current.
+    if (Date.now() - this.stoppedAt > RESUME_WITHIN_MS) {
+      this.tally = null;
+      this.status = null;
+      this.problem = null;
+      this.newest = { votes: [], readAt: null, stale: null };
+      this.rate.reset();
+      this.version += 1;
+    }
     this.votesWanted = true;
-    this.rate.reset();
-    this.version += 1;
     this.generation += 1;
     this.every(this.options.pollMs, () => this.readTally());
-    this.every(this.options.votesMs, () => this.readVotes());
+    this.wakeVotes = this.every(this.options.votesMs, () => this.readVotes());
     this.every(this.options.statusMs, () => this.readStatus());
     this.timers.add(setInterval(() => this.pulse(), this.options.pulseMs));
   }
 
   private stop(): void {
+    if (this.running) this.stoppedAt = Date.now();
     this.running = false;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 
-  /** Runs `step` now and then `everyMs` after each run ends, until the feed stops: one loop per source. */
-  private every(everyMs: number, step: () => Promise<void>): void {
+  /**
+   * Runs `step` now and then `everyMs` after each run ends, until the feed stops: one loop per
+   * source. The returned function runs it early (unless it is running already).
+   */
+  private every(everyMs: number, step: () => Promise<void>): () => void {
     const generation = this.generation;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let busy = false;
+    const current = () => this.running && generation === this.generation;
     const run = async () => {
-      const current = () => this.running && generation === this.generation;
-      if (!current()) return;
+      if (!current() || busy) return;
+      busy = true;
+      if (timer) {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+      }
       const started = Date.now();
       try {
         await step();
       } catch (error) {
         this.logger.error({ err: error }, "live feed step failed");
       }
+      busy = false;
       if (!current()) return;
-      const timer = setTimeout(
-        () => {
-          this.timers.delete(timer);
-          void run();
-        },
-        Math.max(0, everyMs - (Date.now() - started)),
-      );
+      timer = setTimeout(() => void run(), Math.max(0, everyMs - (Date.now() - started)));
       this.timers.add(timer);
     };
     void run();
+    return () => void run();
   }
 
   private async readTally(): Promise<void> {
@@ -271,9 +285,11 @@ export class LiveFeed {
       if (changed) {
         this.votesWanted = true; // MongoDB is written before Redis: every vote counted is already there
         this.broadcast(STREAM_EVENTS.tally, tally);
+        this.wakeVotes();
       }
     } catch (error) {
-      this.observer.readFailed?.("Redis", error instanceof ReadError ? error.state : "unreachable");
+      if (!(error instanceof ReadError)) throw error;
+      this.observer.readFailed?.("Redis", error.state);
       this.rate.reset();
       const message = problemText(error, "the live tallies");
       if (this.problem?.error === message) return;
@@ -298,7 +314,8 @@ export class LiveFeed {
       this.newest = { votes, readAt: new Date().toISOString(), stale: null };
       if (!same) this.broadcast(STREAM_EVENTS.votes, this.newest);
     } catch (error) {
-      this.observer.readFailed?.("MongoDB", error instanceof ReadError ? error.state : "unreachable");
+      if (!(error instanceof ReadError)) throw error;
+      this.observer.readFailed?.("MongoDB", error.state);
       const reason = problemText(error, "the newest votes");
       if (this.newest.stale?.reason === reason) return;
       this.logger.warn({ err: error }, "could not read the newest votes");

@@ -58,11 +58,11 @@ export async function withDeadline<T>(store: string, deadlineMs: number, read: (
 }
 
 /**
- * One read of a store at a time, each with a deadline: while a read that timed out is still
+ * Reads of one store, each with a deadline. While a read that missed its deadline is still
  * running, a new one fails at once as "timeout" instead of piling more work on a slow store.
  */
 export class Deadlined {
-  private running: Promise<unknown> | null = null;
+  private overdue: Promise<unknown> | null = null;
 
   constructor(
     readonly store: string,
@@ -71,14 +71,23 @@ export class Deadlined {
   ) {}
 
   async read<T>(read: () => Promise<T>): Promise<T> {
-    if (this.running) throw new ReadError(this.store, "timeout", `${this.store} has not answered an earlier read yet`);
+    if (this.overdue) throw new ReadError(this.store, "timeout", `${this.store} has not answered an earlier read yet`);
     const started = read();
-    const tracked = started.finally(() => {
-      if (this.running === tracked) this.running = null;
-    });
-    this.running = tracked;
-    tracked.catch(() => {});
-    return withDeadline(this.store, this.deadlineMs, () => started, this.address);
+    try {
+      return await withDeadline(this.store, this.deadlineMs, () => started, this.address);
+    } catch (error) {
+      if (error instanceof ReadError && error.state === "timeout") {
+        const settled = started.then(
+          () => {},
+          () => {},
+        );
+        this.overdue = settled;
+        void settled.then(() => {
+          if (this.overdue === settled) this.overdue = null;
+        });
+      }
+      throw error;
+    }
   }
 }
 
