@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { tallyKeys } from "@marimba/shared";
+import { tallyKeys, VOTE_SERIES_KEY } from "@marimba/shared";
 import { parse } from "yaml";
 import { addressesIn, unresolvedAddress } from "./lib/checks.ts";
 import { type Dashboard, dashboardTargets, problemsOfTarget } from "./lib/grafana.ts";
@@ -10,12 +10,14 @@ const configMapFile = (name: string, file: string) => findGenerated(objects, "Co
 const dashboard = JSON.parse(configMapFile("grafana-dashboards", "marimba.json")) as Dashboard;
 const datasource = parse(configMapFile("grafana-datasources", "datasources.yaml")).datasources[0];
 const grafana = find(objects, "Deployment", "grafana")?.spec.template.spec;
+/** Every key the consumer writes that a panel may read. */
+const consumerKeys = { ...tallyKeys, series: VOTE_SERIES_KEY };
 
 describe("Grafana", () => {
   test("every panel queries a Redis key the consumer writes, with the command its type needs", () => {
     const targets = dashboardTargets(dashboard);
     expect(targets.length).toBeGreaterThan(0);
-    const problems = targets.flatMap(({ panel, target }) => problemsOfTarget(panel, target, datasource.uid, tallyKeys));
+    const problems = targets.flatMap(({ panel, target }) => problemsOfTarget(panel, target, datasource.uid, consumerKeys));
     expect(problems).toEqual([]);
   });
 
@@ -24,8 +26,22 @@ describe("Grafana", () => {
     expect(panels).toContain(`piechart ${tallyKeys.band}`);
     expect(panels).toContain(`stat ${tallyKeys.total}`);
     expect(panels).toContain(`bargauge ${tallyKeys.album}`);
-    expect(panels).toContain(`timeseries ${tallyKeys.total}`);
+    expect(panels).toContain(`timeseries ${VOTE_SERIES_KEY}`);
     expect(panels.some((panel) => panel.endsWith(tallyKeys.route))).toBe(true);
+  });
+
+  test("votes over time come from the series stream Redis keeps, not from a streaming query whose history a refresh wipes", () => {
+    const targets = dashboardTargets(dashboard);
+    expect(targets.filter(({ target }) => target.streaming)).toEqual([]);
+    const overTime = targets.find(({ panel }) => panel.type === "timeseries");
+    expect(overTime?.target).toMatchObject({ command: "xrange", keyName: VOTE_SERIES_KEY });
+  });
+
+  test("no panel carries a transformation that expects a Field/Value table the plugin's HGETALL never returns", () => {
+    const transformations = dashboardTargets(dashboard).flatMap(({ panel }) =>
+      (panel.transformations ?? []).map((t) => `${panel.title}: ${t.id}`),
+    );
+    expect(transformations.filter((entry) => /convertFieldType|rowsToFields/.test(entry))).toEqual([]);
   });
 
   test("the provisioned data source is the Redis plugin pointed at the redis Service", () => {
