@@ -1,7 +1,7 @@
 import { answering, HttpError, json, probes, type ReadinessChecks, type Registry } from "@marimba/shared";
 import { Elysia } from "elysia";
 import type { PipelineStatus, VoteSeries, VotesAnswer } from "../contract.ts";
-import type { LiveFeed } from "./live.ts";
+import { DEFAULT_LIVE_OPTIONS, type LiveFeed } from "./live.ts";
 import { parseLimit } from "./query.ts";
 import { ReadError, type StoreAddress, withDeadline } from "./reads.ts";
 import { parseSeconds } from "./series.ts";
@@ -60,7 +60,7 @@ function wrongMethod(request: Request): Response {
 /** The dashboard: its JSON API, the live stream, the probes, and the built page, in one app. */
 export function createDashboardApp(deps: DashboardDeps) {
   const { votes, tally, series, pipeline, feed, registry, checks, distDir } = deps;
-  const deadlines = deps.deadlines ?? { redisMs: 1000, mongoMs: 2500 };
+  const deadlines = deps.deadlines ?? { redisMs: DEFAULT_LIVE_OPTIONS.redisDeadlineMs, mongoMs: DEFAULT_LIVE_OPTIONS.mongoDeadlineMs };
   const answer = answering(registry);
   const api = async (path: string, produce: () => Promise<Response>) => apiHeaders(await answer(path, produce));
   return (

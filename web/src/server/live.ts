@@ -52,7 +52,7 @@ export const DEFAULT_LIVE_OPTIONS: LiveFeedOptions = {
   maxBacklog: 64,
   maxClients: 500,
   redisDeadlineMs: 1000,
-  mongoDeadlineMs: 2500,
+  mongoDeadlineMs: 4000,
 };
 
 export interface LiveObserver {
