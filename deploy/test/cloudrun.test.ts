@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { isPinnedImage } from "./lib/checks.ts";
-import { deployDir } from "./lib/manifests.ts";
+import { deployDir, repoRoot } from "./lib/manifests.ts";
+import { problemsOfServiceContainer } from "./lib/service-checks.ts";
 
 const service = parse(readFileSync(join(deployDir, "cloudrun", "service.yaml"), "utf8"));
 const template = service.spec.template;
@@ -12,6 +13,20 @@ const annotations: Record<string, string> = template.metadata.annotations;
 const env: { name: string; value?: string; valueFrom?: unknown }[] = container.env;
 
 describe("Cloud Run service for the dashboard", () => {
+  test("sets what web/src/server/index.ts reads, every address, and probes the port Cloud Run gives it", () => {
+    // The image's CMD names the entry file; Cloud Run sets PORT to the container port.
+    const cmd = readFileSync(join(repoRoot, "web", "Dockerfile"), "utf8").match(/^CMD \["([^"]+)"\]/m)?.[1];
+    expect(cmd).toBe("web/src/server/index.ts");
+    const withEntry = { ...container, args: [cmd] };
+    expect(problemsOfServiceContainer("Cloud Run marimba-web", withEntry, [], { PORT: String(container.ports[0].containerPort) })).toEqual(
+      [],
+    );
+  });
+
+  test("runs as a service account of its own, not the project's default compute account", () => {
+    expect(template.spec.serviceAccountName).toMatch(/^marimba-web@PROJECT\.iam\.gserviceaccount\.com$/);
+  });
+
   test("is a Knative v1 Service kept out of the kustomization", () => {
     expect(service.apiVersion).toBe("serving.knative.dev/v1");
     expect(service.kind).toBe("Service");

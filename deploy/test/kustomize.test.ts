@@ -20,7 +20,7 @@ describe("kubectl kustomize deploy", () => {
       "HorizontalPodAutoscaler/consumer",
       "Ingress/marimba",
       "Deployment/grafana",
-      "NetworkPolicy/default-deny-ingress",
+      "NetworkPolicy/default-deny",
     ]) {
       expect(names).toContain(expected);
     }

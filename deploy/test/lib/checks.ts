@@ -191,7 +191,8 @@ function envValue(objects: Manifest[], variable: IEnvVar): string | undefined {
   return objects.find((object) => object.kind === "ConfigMap" && object.metadata.name === reference.name)?.data?.[reference.key];
 }
 
-function environment(objects: Manifest[], container: IContainer): { name: string; value: string }[] {
+/** A container's variables whose values the rendering knows (literal, or from a ConfigMap). */
+export function environment(objects: Manifest[], container: IContainer): { name: string; value: string }[] {
   const values: { name: string; value: string }[] = [];
   for (const source of container.envFrom ?? []) {
     const data = objects.find((object) => object.kind === "ConfigMap" && object.metadata.name === source.configMapRef?.name)?.data ?? {};
@@ -369,4 +370,24 @@ export function checkAutoscaling(objects: Manifest[], deploymentName: string): s
 /** Workloads whose pods carry the given `app` label. */
 export function workloadsOf(objects: Manifest[], app: string): Workload[] {
   return workloads(objects).filter((workload) => workload.podLabels.app === app);
+}
+
+/**
+ * Every emptyDir is capped (a chatty process must not fill the node's disk), and StatefulSets'
+ * volumeClaimTemplates carry no labels: they cannot change after creation, so a later change to a
+ * shared label would make every apply fail on them.
+ */
+export function checkVolumes(objects: Manifest[]): string[] {
+  const problems: string[] = [];
+  for (const { object, pod } of workloads(objects)) {
+    for (const volume of pod.volumes ?? []) {
+      if (volume.emptyDir && volume.emptyDir.sizeLimit === undefined)
+        problems.push(`${label(object)}: emptyDir ${volume.name} has no sizeLimit`);
+    }
+    for (const claim of object.spec?.volumeClaimTemplates ?? []) {
+      if (Object.keys(claim.metadata?.labels ?? {}).length > 0)
+        problems.push(`${label(object)}: volumeClaimTemplate ${claim.metadata.name} has labels ${JSON.stringify(claim.metadata.labels)}`);
+    }
+  }
+  return problems;
 }

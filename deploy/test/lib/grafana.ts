@@ -28,6 +28,17 @@ export function dashboardTargets(dashboard: Dashboard): { panel: Panel; target: 
   return walk(dashboard.panels);
 }
 
+/**
+ * The fields of the plugin's query (RedisQuery in grafana-redis-datasource's src/redis/types.ts, 2.x)
+ * and of Grafana's DataQuery: the plugin ignores any other, so a misspelled one silently does nothing.
+ */
+export const REDIS_QUERY_FIELDS = new Set([
+  ...["refId", "hide", "key", "queryType", "datasource"],
+  ...["type", "query", "field", "filter", "command", "keyName", "value", "aggregation", "zrangeQuery", "bucket", "fill"],
+  ...["legend", "section", "size", "streaming", "streamingInterval", "streamingCapacity", "streamingDataType"],
+  ...["cursor", "match", "count", "samples", "start", "end", "min", "max", "cypher"],
+]);
+
 /** A Redis target must read one of the consumer's keys: GET for the total, XRANGE for the series stream, HGETALL for the hashes. */
 export function problemsOfTarget(panel: Panel, target: Target, datasourceUid: string, keys: Record<string, string>): string[] {
   const where = `panel "${panel.title ?? panel.id}" target ${target.refId ?? "?"}`;
@@ -35,6 +46,9 @@ export function problemsOfTarget(panel: Panel, target: Target, datasourceUid: st
   const uid = target.datasource?.uid ?? panel.datasource?.uid;
   if (uid !== datasourceUid) problems.push(`${where}: uses data source ${uid}, not the provisioned ${datasourceUid}`);
   if (target.type !== "command") problems.push(`${where}: is not a Redis command query`);
+  for (const field of Object.keys(target)) {
+    if (!REDIS_QUERY_FIELDS.has(field)) problems.push(`${where}: has field ${field}, which the Redis data source does not know`);
+  }
   const keyName = target.keyName ?? "";
   if (!Object.values(keys).includes(keyName)) {
     problems.push(`${where}: reads ${keyName || "(no key)"}, which the consumer does not write`);

@@ -52,15 +52,16 @@ const rendered = new Map<string, Manifest[]>();
 /**
  * The base with the given components switched on, rendered through a throw-away overlay, the way a
  * user adds a component. Kustomize refuses absolute paths and overlays inside the base's folder,
- * so the overlay lives in the temp folder and points back with relative paths.
+ * so the overlay lives in the temp folder and points back with relative paths. `base` is deploy/
+ * unless a test renders a changed copy of it.
  */
-export function render(components: readonly string[] = []): Manifest[] {
-  const key = components.join(",");
+export function render(components: readonly string[] = [], base = deployDir): Manifest[] {
+  const key = `${base}:${components.join(",")}`;
   const cached = rendered.get(key);
   if (cached) return cached;
   let objects: Manifest[];
   if (components.length === 0) {
-    objects = parseManifests(kustomize(deployDir));
+    objects = parseManifests(kustomize(base));
   } else {
     const overlay = mkdtempSync(join(tmpdir(), "marimba-overlay-"));
     try {
@@ -70,9 +71,9 @@ export function render(components: readonly string[] = []): Manifest[] {
         "kind: Kustomization",
         `namespace: ${NAMESPACE}`,
         "resources:",
-        `  - ${path(deployDir)}`,
+        `  - ${path(base)}`,
         "components:",
-        ...components.map((name) => `  - ${path(join(deployDir, "components", name))}`),
+        ...components.map((name) => `  - ${path(join(base, "components", name))}`),
       ];
       writeFileSync(join(overlay, "kustomization.yaml"), `${lines.join("\n")}\n`);
       objects = parseManifests(kustomize(overlay));
