@@ -38,7 +38,7 @@ export type ReadState = "ok" | "timeout" | "unreachable";
 export interface DependencyStatus {
   state: ReadState | "unknown";
   since: string;
-  /** What went wrong, for a person: "MongoDB did not answer within 4 s". */
+  /** What went wrong, for a person: "MongoDB did not answer within 6 s". */
   error?: string;
 }
 

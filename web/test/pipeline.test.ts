@@ -91,6 +91,13 @@ describe("reads with a deadline", () => {
     expect(error).toMatchObject({ state: "unreachable" });
   });
 
+  test("a read MongoDB itself stopped at its time limit (code 50) has timed out, not gone", async () => {
+    const error = await withDeadline("MongoDB", 1000, async () => {
+      throw Object.assign(new Error("operation exceeded time limit"), { code: 50, codeName: "MaxTimeMSExpired" });
+    }).catch((e) => e);
+    expect(error).toMatchObject({ state: "timeout" });
+  });
+
   test("a read that fails is unreachable, with the reason", async () => {
     const error = await withDeadline("Redis", 50, async () => {
       throw new Error("connect ECONNREFUSED");

@@ -52,7 +52,8 @@ export const DEFAULT_LIVE_OPTIONS: LiveFeedOptions = {
   maxBacklog: 64,
   maxClients: 500,
   redisDeadlineMs: 1000,
-  mongoDeadlineMs: 4000,
+  // Above the newest-votes read's own maxTimeMS (5 s), so a slow read is answered as timed out by MongoDB itself.
+  mongoDeadlineMs: 6000,
 };
 
 export interface LiveObserver {

@@ -25,6 +25,12 @@ export function storeAddress(url: string, defaultPort: number): StoreAddress | u
   return { host: match[1].replace(/^\[|\]$/g, ""), port: match[2] ? Number(match[2]) : defaultPort };
 }
 
+/** MongoDB's answer to a read that ran past its `maxTimeMS` (code 50, MaxTimeMSExpired): slow, not gone. */
+function isServerTimeLimit(error: unknown): boolean {
+  const { code, codeName } = (error ?? {}) as { code?: unknown; codeName?: unknown };
+  return code === 50 || codeName === "MaxTimeMSExpired";
+}
+
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
@@ -46,6 +52,7 @@ export async function withDeadline<T>(store: string, deadlineMs: number, read: (
     if (outcome !== "late") return outcome.value;
   } catch (error) {
     if (error instanceof ReadError) throw error;
+    if (isServerTimeLimit(error)) throw new ReadError(store, "timeout", `${store} did not finish the read within its own time limit`);
     throw new ReadError(store, "unreachable", `${store} cannot be reached (${error instanceof Error ? error.message : String(error)})`);
   } finally {
     clearTimeout(timer);
