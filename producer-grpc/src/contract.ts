@@ -49,11 +49,12 @@ export const REASON_TRAILER = "marimba-reason";
 export const MAX_VOTE_MESSAGE_BYTES = 16 * 1024;
 export const MAX_RECEIPTS_MESSAGE_BYTES = 256 * 1024;
 /**
- * A CastBatch message: 500 of the largest valid votes (~1.1 KB each, 4-byte characters) are
- * ~530 KiB; 1 MiB is the HTTP route's body limit too. grpc-js has one receive limit for every
- * method, so a stream checks the size of each vote itself (`MAX_VOTE_MESSAGE_BYTES`).
+ * A CastBatch message: 500 of the largest valid votes (~4.4 KB each: two names of 720 code units
+ * of 3-byte characters) are ~2.2 MB, the HTTP route's hop limit (`MAX_HOP_BODY_BYTES`) too.
+ * grpc-js has one receive limit for every method, so a stream checks the size of each vote itself
+ * (`MAX_VOTE_MESSAGE_BYTES`).
  */
-export const MAX_BATCH_MESSAGE_BYTES = 1024 * 1024;
+export const MAX_BATCH_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** An ISO-8601 instant as a protobuf Timestamp (millisecond precision, as `acceptedAt` has). */
 export function toTimestamp(iso: string): Required<Timestamp__Output> {

@@ -1,7 +1,7 @@
 /** The gRPC route in process: its edge against a recording upstream, and edge → real gRPC → server on an ephemeral port. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Server, ServerCredentials, status } from "@grpc/grpc-js";
-import { createRegistry, PublishError } from "@marimba/shared";
+import { createRegistry, maxYear, PublishError } from "@marimba/shared";
 import { describeEdgeContract, RecordingPublisher, read, request, silentLogger, waitFor } from "@marimba/testkit";
 import { createClientApp } from "../src/client/app.ts";
 import { VoteServerClient } from "../src/client/upstream.ts";
@@ -94,7 +94,9 @@ describe("edge → gRPC → server, in process", () => {
     expect(call.ok).toBe(false);
     if (!call.ok) {
       expect(call.error.code).toBe(status.INVALID_ARGUMENT);
-      expect(trailerProblems(call.error.metadata)).toEqual([{ field: "year", message: 'must be four digits, e.g. "1980"' }]);
+      expect(trailerProblems(call.error.metadata)).toEqual([
+        { field: "year", message: `must be a year from 1900 to ${maxYear()}, e.g. "1980"` },
+      ]);
     }
     expect(publisher.votes).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { maxYear } from "@marimba/shared";
 import { fromTimestamp, toTimestamp } from "../src/contract.ts";
 import { votesFromMessages } from "../src/server/votes.ts";
 
@@ -34,7 +35,10 @@ describe("votes received over gRPC", () => {
     expect(parsed).toEqual({
       ok: false,
       problems: [
-        { field: "id", message: "must be a UUID, or empty for the server to assign one" },
+        {
+          field: "id",
+          message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one",
+        },
         { field: "acceptedAt", message: "must be a valid timestamp" },
       ],
     });
@@ -45,8 +49,11 @@ describe("votes received over gRPC", () => {
     expect(parsed).toEqual({
       ok: false,
       problems: [
-        { field: "[1].year", message: 'must be four digits, e.g. "1980"' },
-        { field: "[2].id", message: "must be a UUID, or empty for the server to assign one" },
+        { field: "[1].year", message: `must be a year from 1900 to ${maxYear()}, e.g. "1980"` },
+        {
+          field: "[2].id",
+          message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one",
+        },
       ],
     });
   });

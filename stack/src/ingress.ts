@@ -4,7 +4,7 @@
  * address (like the old load tool) reaches both routes locally as it would in the cluster.
  * Bodies stream through both ways; status and headers pass unchanged.
  */
-import { createLogger, env, json, loadConfig, runService, within } from "@marimba/shared";
+import { clientClosedResponse, connectionClosed, createLogger, env, json, loadConfig, runService, within } from "@marimba/shared";
 
 export interface IngressRoutes {
   /** producer-http client, e.g. http://127.0.0.1:8000 */
@@ -19,6 +19,9 @@ const PREFIXES: ReadonlyArray<readonly [string, keyof IngressRoutes]> = [
   ["/http/", "http"],
   ["/grpc/", "grpc"],
 ];
+
+/** Longer than the edges' own forwarding deadline (25 s), so their answer always arrives first. */
+const UPSTREAM_DEADLINE_MS = 30_000;
 
 // Hop-by-hop headers describe one connection, never the next one (RFC 9110 §7.6.1).
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host"];
@@ -58,6 +61,8 @@ export function createIngress(routes: IngressRoutes) {
     headers.set("x-forwarded-for", clientAddress);
     headers.set("x-forwarded-host", url.host);
     headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+    // A pipelined request closes the connection (see connectionClosed): its votes are never passed on.
+    if (await connectionClosed(request)) return clientClosedResponse();
     let upstream: Response;
     try {
       upstream = await fetch(`${base}${url.pathname}${url.search}`, {
@@ -67,6 +72,8 @@ export function createIngress(routes: IngressRoutes) {
         redirect: "manual",
         // Passes the body as the edge encoded it, so content-encoding and content-length stay true.
         decompress: false,
+        // A client that goes away takes its upstream request with it; none outlives the edges' slowest answer.
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(UPSTREAM_DEADLINE_MS)]),
       });
     } catch {
       return errorBody(502, `the ${url.pathname.split("/")[1]} route is unreachable; retry shortly`);

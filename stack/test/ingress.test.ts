@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createClientApp as grpcEdge } from "@marimba/producer-grpc/client";
 import { createClientApp as httpEdge } from "@marimba/producer-http/client";
-import { createRegistry } from "@marimba/shared";
+import { createRegistry, maxYear } from "@marimba/shared";
 import { RecordingForwarder, read, request } from "@marimba/testkit";
 import { createIngress, routeFor } from "../src/ingress.ts";
 
@@ -38,7 +38,7 @@ describe("the local ingress, in process", () => {
   test("an edge's refusal passes through with its status and JSON body", async () => {
     const answer = await read(ingress(request("/http/votes", { body: { ...vote, year: "80" } })));
     expect(answer.status).toBe(422);
-    expect(answer.body.details).toEqual([{ field: "year", message: 'must be four digits, e.g. "1980"' }]);
+    expect(answer.body.details).toEqual([{ field: "year", message: `must be a year from 1900 to ${maxYear()}, e.g. "1980"` }]);
   });
 
   test("a path outside the three prefixes is a JSON 404 naming them", async () => {

@@ -4,6 +4,8 @@ export * from "./coalesce.ts";
 export * from "./config.ts";
 export * from "./edge.ts";
 export * from "./http.ts";
+export * from "./idempotency.ts";
+export * from "./json.ts";
 export * from "./keys.ts";
 export * from "./log.ts";
 export * from "./metrics.ts";

@@ -6,18 +6,61 @@ export const MAX_BULK_VOTES = 500;
 export const ROUTES = ["http", "grpc"] as const;
 export type Route = (typeof ROUTES)[number];
 
-// Control characters (C0, C1), bidirectional overrides (they reorder what the dashboard shows)
-// and unpaired surrogates never belong in a band or album name.
-const CONTROL_CHARACTER = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
-const printable = (value: string) => value.isWellFormed() && !CONTROL_CHARACTER.test(value);
+/** Most characters (grapheme clusters, what a reader sees as one) in a band or album name. */
+export const MAX_NAME_CHARACTERS = 120;
+/**
+ * Most UTF-16 code units in a name (at most 3 UTF-8 bytes each): 60 family emoji (11 units each)
+ * fit, a wall of combining marks does not, and 500 of the largest votes stay a few MB on every hop.
+ */
+export const MAX_NAME_CODE_UNITS = 720;
+/** The oldest album year a vote may name; the newest is next year (pre-releases). */
+export const MIN_YEAR = 1900;
+/** The highest rank a fan may give. */
+export const MAX_RANK = 999;
 
-function text(field: string, max: number) {
+// Controls (C0 with NUL, tab and newline; C1) and bidirectional controls (they reorder what the
+// dashboard shows) never belong in a name; nor do unpaired surrogates (isWellFormed).
+const FORBIDDEN_CHARACTER = /[\p{Cc}\p{Bidi_Control}]/u;
+// A character that shows: not whitespace, not a format or default-ignorable character (zero-width
+// spaces, joiners, Hangul fillers), not a lone combining mark, not the blank Braille pattern.
+const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\u2800]/u;
+// Names are shown on pages and in Grafana: markup never has a reason to be in one.
+const MARKUP_CHARACTER = /[<>]/;
+const FOUR_DIGITS = /^\d{4}$/;
+const RANK_DIGITS = /^[1-9]\d{0,2}$/;
+/** The ids edges give: UUID v7 (a new vote) or v5 (derived from an Idempotency-Key). */
+const VOTE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[57][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** Characters as a reader counts them: a family emoji or an accented letter is one. */
+export function characterCount(value: string): number {
+  let count = 0;
+  for (const _ of graphemes.segment(value)) count++;
+  return count;
+}
+
+const printable = (value: string) => value.isWellFormed() && !FORBIDDEN_CHARACTER.test(value);
+
+function text(field: string) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
     .transform((value) => value.trim().normalize("NFC"))
-    .refine(printable, "must not contain control characters or broken Unicode")
-    .refine((value) => value.length > 0, "must not be empty")
-    .refine((value) => [...value].length <= max, `must be at most ${max} characters`)
+    .check((ctx) => {
+      const value = ctx.value;
+      const problem = (message: string): void => void ctx.issues.push({ code: "custom", message, input: value });
+      if (!printable(value)) return problem("must not contain control characters or broken Unicode");
+      if (value.length === 0) return problem("must not be empty");
+      if (!VISIBLE_CHARACTER.test(value)) return problem("must contain a visible character");
+      if (MARKUP_CHARACTER.test(value)) return problem("must not contain < or >");
+      if (value.length > MAX_NAME_CODE_UNITS) {
+        return problem(`is too long: at most ${MAX_NAME_CODE_UNITS} UTF-16 code units (combining marks and joiners count)`);
+      }
+      // A string no longer than the limit in code units cannot be longer in characters: most names skip the count.
+      if (value.length > MAX_NAME_CHARACTERS && characterCount(value) > MAX_NAME_CHARACTERS) {
+        problem(`must be at most ${MAX_NAME_CHARACTERS} characters`);
+      }
+    })
     .describe(field);
 }
 
@@ -29,31 +72,50 @@ function stringOrInteger() {
     .transform((value) => String(value).trim());
 }
 
+/** The newest year a vote may name: next year, for albums announced ahead of release. */
+export function maxYear(now: Date = new Date()): number {
+  return now.getUTCFullYear() + 1;
+}
+
+const plausibleYear = (value: string) => FOUR_DIGITS.test(value) && Number(value) >= MIN_YEAR && Number(value) <= maxYear();
+
+function year() {
+  return stringOrInteger().refine(plausibleYear, { error: () => `must be a year from ${MIN_YEAR} to ${maxYear()}, e.g. "1980"` });
+}
+
+function rank() {
+  return stringOrInteger().refine((value) => RANK_DIGITS.test(value), `must be a whole number from 1 to ${MAX_RANK}, e.g. "1"`);
+}
+
 /** A vote as fans and the old load files send it: four strings (integers accepted for year and rank). */
 export const VoteInput = z.strictObject(
-  {
-    name: text("name", 120),
-    album: text("album", 120),
-    year: stringOrInteger().refine((value) => /^\d{4}$/.test(value), 'must be four digits, e.g. "1980"'),
-    rank: stringOrInteger()
-      .refine(printable, "must not contain control characters or broken Unicode")
-      .refine((value) => value.length >= 1 && value.length <= 16, "must be 1 to 16 characters"),
-  },
+  { name: text("name"), album: text("album"), year: year(), rank: rank() },
   { error: (issue) => (issue.code === "unrecognized_keys" ? "unknown field" : "must be a JSON object") },
 );
 export type VoteInput = z.output<typeof VoteInput>;
 
-/** A vote once an edge service accepted it: what travels through Kafka to MongoDB and Redis. */
-export const Vote = z.strictObject({
-  id: z.uuid(),
-  name: z.string().min(1).max(240),
-  album: z.string().min(1).max(240),
-  year: z.string().regex(/^\d{4}$/),
-  rank: z.string().min(1).max(16),
-  route: z.enum(ROUTES),
-  acceptedAt: z.iso.datetime(),
-});
+/**
+ * A vote once an edge service accepted it: what travels through Kafka to MongoDB and Redis.
+ * Every hop checks it with the edge's rules, so a caller of an internal port cannot slip past them.
+ */
+export const Vote = z.strictObject(
+  {
+    id: z.string().regex(VOTE_ID, "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key)"),
+    name: text("name"),
+    album: text("album"),
+    year: year(),
+    rank: rank(),
+    route: z.enum(ROUTES, 'must be "http" or "grpc"'),
+    acceptedAt: z.iso.datetime({ error: "must be an ISO-8601 instant in UTC" }),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? "unknown field" : "must be a JSON object") },
+);
 export type Vote = z.output<typeof Vote>;
+
+/** True for an id an edge could have given: a UUID v7, or a v5 derived from an Idempotency-Key. */
+export function isVoteId(value: string): boolean {
+  return VOTE_ID.test(value);
+}
 
 export interface FieldProblem {
   /** Where the problem is: `name`, or `[3].year` inside a bulk request. */
@@ -69,7 +131,8 @@ export interface VoteBatch {
   bulk: boolean;
 }
 
-function fieldName(path: PropertyKey[], bulk: boolean): string {
+/** A field's name in answers: `name`, `[3].year` in a bulk request, `(body)` for the whole. */
+export function fieldName(path: PropertyKey[], bulk: boolean): string {
   let name = "";
   for (const [i, part] of path.entries()) {
     if (typeof part === "number" && bulk && i === 0) name += `[${part}]`;
@@ -92,16 +155,21 @@ function problemsOf(error: z.ZodError, bulk: boolean): FieldProblem[] {
 
 const VoteList = z.array(VoteInput);
 
+/** What is wrong with the size of a list of votes, if anything. */
+function countProblem(body: unknown): FieldProblem | null {
+  if (!Array.isArray(body)) return null;
+  if (body.length === 0) return { field: "(body)", message: "must hold at least one vote" };
+  if (body.length > MAX_BULK_VOTES) {
+    return { field: "(body)", message: `holds ${body.length} votes; at most ${MAX_BULK_VOTES} are accepted at once` };
+  }
+  return null;
+}
+
 /** Validates a parsed JSON body: one vote, or an array of 1 to 500 votes. */
 export function parseVoteBody(body: unknown): Parsed<VoteBatch> {
   if (Array.isArray(body)) {
-    if (body.length === 0) return { ok: false, problems: [{ field: "(body)", message: "must hold at least one vote" }] };
-    if (body.length > MAX_BULK_VOTES) {
-      return {
-        ok: false,
-        problems: [{ field: "(body)", message: `holds ${body.length} votes; at most ${MAX_BULK_VOTES} are accepted at once` }],
-      };
-    }
+    const count = countProblem(body);
+    if (count) return { ok: false, problems: [count] };
     const result = VoteList.safeParse(body);
     return result.success
       ? { ok: true, value: { votes: result.data, bulk: true } }
@@ -115,10 +183,20 @@ export function parseVoteBody(body: unknown): Parsed<VoteBatch> {
 
 const AcceptedVotes = z.array(Vote).min(1).max(MAX_BULK_VOTES);
 
-/** Validates votes as they travel between services (already accepted by an edge). */
-export function parseAcceptedVotes(body: unknown): Parsed<Vote[]> {
+/**
+ * Validates votes as they travel between services (already accepted by an edge) with the edge's
+ * rules, and that they came by this hop's route: 1 to 500 votes, every one valid, or none.
+ */
+export function parseAcceptedVotes(body: unknown, route?: Route): Parsed<Vote[]> {
+  const count = countProblem(body);
+  if (count) return { ok: false, problems: [count] };
   const result = AcceptedVotes.safeParse(body);
-  return result.success ? { ok: true, value: result.data } : { ok: false, problems: problemsOf(result.error, true) };
+  if (!result.success) return { ok: false, problems: problemsOf(result.error, true) };
+  const strays = route ? result.data.flatMap((vote, i) => (vote.route === route ? [] : [i])) : [];
+  if (strays.length > 0) {
+    return { ok: false, problems: strays.map((i) => ({ field: `[${i}].route`, message: `must be "${route}" on this route's hop` })) };
+  }
+  return { ok: true, value: result.data };
 }
 
 /** Stamps an accepted vote with its acceptance time and id: the one an edge already gave it, or a new UUID v7 (ids sort by time). */

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { acceptVote, MAX_BULK_VOTES, parseAcceptedVotes, parseVoteBody } from "../src/vote.ts";
+import { acceptVote, characterCount, MAX_BULK_VOTES, MAX_RANK, MIN_YEAR, maxYear, parseAcceptedVotes, parseVoteBody } from "../src/vote.ts";
 
 const vote = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1" };
+const YEAR = `must be a year from ${MIN_YEAR} to ${maxYear()}, e.g. "1980"`;
+const RANK = `must be a whole number from 1 to ${MAX_RANK}, e.g. "1"`;
 
 function problems(body: unknown) {
   const parsed = parseVoteBody(body);
@@ -44,13 +46,52 @@ describe("the wire vote", () => {
     expect(problems({ ...vote, name: { $gt: "" } })).toEqual([{ field: "name", message: "must be a string" }]);
   });
 
-  test("limits: names 1–120 characters, year four digits, rank 1–16 characters", () => {
+  test(`limits: names 1–120 characters, year ${MIN_YEAR} to next year, rank 1–${MAX_RANK}`, () => {
     expect(problems({ ...vote, name: "   ", album: "x".repeat(121), year: "80", rank: "12345678901234567" })).toEqual([
       { field: "name", message: "must not be empty" },
       { field: "album", message: "must be at most 120 characters" },
-      { field: "year", message: 'must be four digits, e.g. "1980"' },
-      { field: "rank", message: "must be 1 to 16 characters" },
+      { field: "year", message: YEAR },
+      { field: "rank", message: RANK },
     ]);
+  });
+
+  test("the year is plausible: from 1900 to next year, as a string or an integer", () => {
+    for (const year of ["0000", "1899", String(maxYear() + 1), 99_999, "19 80"])
+      expect(problems({ ...vote, year })).toEqual([{ field: "year", message: YEAR }]);
+    for (const year of ["1900", String(maxYear()), 1994]) expect(parseVoteBody({ ...vote, year }).ok).toBe(true);
+  });
+
+  test("the rank is a small positive whole number: no zero, sign, exponent, fraction or leading zero", () => {
+    for (const rank of ["0", "-1", -1, "1e3", 1000, "+1", "1.0", "01", "one", "<img src=x>"]) {
+      expect(problems({ ...vote, rank })).toEqual([{ field: "rank", message: RANK }]);
+    }
+    for (const rank of ["1", 7, "999"]) expect(parseVoteBody({ ...vote, rank }).ok).toBe(true);
+  });
+
+  test("a name needs a visible character: zero-width, format, filler and blank characters alone are refused", () => {
+    for (const name of ["\u200b\u200b", "\u2060", "\u00ad", "\u3164", "\u2800", "\u0301", "\u200d"]) {
+      expect(problems({ ...vote, name })).toEqual([{ field: "name", message: "must contain a visible character" }]);
+    }
+    expect(parseVoteBody({ ...vote, name: "Café\u200b Tacvba" }).ok).toBe(true);
+  });
+
+  test("bidirectional controls and NUL are refused anywhere in a name", () => {
+    for (const name of ["Alux\u202eNahual", "\u2066Alux", "Alux\u200fNahual", "Alux\u061c", "Alux\u0000"]) {
+      expect(problems({ ...vote, name })).toEqual([{ field: "name", message: "must not contain control characters or broken Unicode" }]);
+    }
+  });
+
+  test("markup characters are refused in names", () => {
+    expect(problems({ ...vote, album: "<img src=x>" })).toEqual([{ field: "album", message: "must not contain < or >" }]);
+  });
+
+  test("lengths count what a reader sees: 60 family emoji fit, 121 accented letters do not; a wall of combining marks is too long", () => {
+    const family = "👨‍👩‍👧‍👦";
+    expect(characterCount(family)).toBe(1);
+    expect(parseVoteBody({ ...vote, name: family.repeat(60) }).ok).toBe(true);
+    expect(parseVoteBody({ ...vote, name: "e\u0301".repeat(120) }).ok).toBe(true);
+    expect(problems({ ...vote, name: "e\u0301".repeat(121) })).toEqual([{ field: "name", message: "must be at most 120 characters" }]);
+    expect(problems({ ...vote, name: `a${"\u0301".repeat(2000)}` })[0]?.message).toStartWith("is too long");
   });
 
   test("120 characters are counted as characters, not UTF-16 units", () => {
@@ -84,9 +125,7 @@ describe("bulk votes", () => {
   });
 
   test("one bad element refuses the whole request, naming its index", () => {
-    expect(problems([vote, vote, { ...vote, year: "nineteen" }])).toEqual([
-      { field: "[2].year", message: 'must be four digits, e.g. "1980"' },
-    ]);
+    expect(problems([vote, vote, { ...vote, year: "nineteen" }])).toEqual([{ field: "[2].year", message: YEAR }]);
   });
 });
 
@@ -110,5 +149,31 @@ describe("accepted votes", () => {
     expect(parseAcceptedVotes([{ ...accepted, route: "ftp" }]).ok).toBe(false);
     const { id: _id, ...withoutId } = accepted;
     expect(parseAcceptedVotes([withoutId]).ok).toBe(false);
+  });
+
+  test("the internal hop checks the edge's rules again, the id's shape and the route it serves", () => {
+    const accepted = acceptVote(vote, "http");
+    expect(parseAcceptedVotes([accepted], "http").ok).toBe(true);
+    const parsed = parseAcceptedVotes(
+      [
+        accepted,
+        { ...accepted, name: "\u202eEvil\u0000band" },
+        { ...accepted, album: "a".repeat(240) },
+        { ...accepted, id: crypto.randomUUID() },
+      ],
+      "http",
+    );
+    expect(parsed).toEqual({
+      ok: false,
+      problems: [
+        { field: "[1].name", message: "must not contain control characters or broken Unicode" },
+        { field: "[2].album", message: "must be at most 120 characters" },
+        { field: "[3].id", message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key)" },
+      ],
+    });
+    expect(parseAcceptedVotes([{ ...accepted, route: "grpc" }], "http")).toEqual({
+      ok: false,
+      problems: [{ field: "[0].route", message: 'must be "http" on this route\'s hop' }],
+    });
   });
 });

@@ -34,6 +34,12 @@ export interface DriverReport {
   /** The slowest answer of the run, in ms: no request may hang. */
   slowestMs: number;
   requests: number;
+  /** With keyed retries: attempts sent in all, */
+  retries?: number;
+  /** votes whose every attempt went unanswered or refused, */
+  unresolved?: number;
+  /** and keys whose 202s named different ids (must be none). */
+  keyMismatches?: number;
 }
 
 /**
@@ -48,7 +54,15 @@ export class LoadDriver {
   private readonly report: DriverReport = { accepted: new Map(), refused: new Map(), acceptedByRoute: {}, slowestMs: 0, requests: 0 };
 
   constructor(
-    private readonly options: { concurrency?: number; maxBulk?: number; maxVotes?: number; timeoutMs?: number; paceMs?: number } = {},
+    private readonly options: {
+      concurrency?: number;
+      maxBulk?: number;
+      maxVotes?: number;
+      timeoutMs?: number;
+      paceMs?: number;
+      /** Every request carries an Idempotency-Key and is retried at random, before and after its first answer. */
+      keyedRetries?: boolean;
+    } = {},
     private readonly routes = loadRoutes(),
   ) {}
 
@@ -75,7 +89,7 @@ export class LoadDriver {
   }
 
   private vote(i: number): VoteInput {
-    return { name: this.band, album: `Album ${i % 3}`, year: String(1990 + (i % 2)), rank: String(i % 5) };
+    return { name: this.band, album: `Album ${i % 3}`, year: String(1990 + (i % 2)), rank: String((i % 5) + 1) };
   }
 
   private async work(): Promise<void> {
@@ -85,29 +99,8 @@ export class LoadDriver {
       const size = Math.random() < 0.5 ? 1 : 1 + Math.floor(Math.random() * maxBulk);
       const votes = Array.from({ length: size }, (_, k) => this.vote(this.sent + k));
       this.sent += size;
-      const target = this.routes[Math.floor(Math.random() * this.routes.length)] as LoadRoute;
       const started = performance.now();
-      let status = "error";
-      try {
-        const response = await fetch(target.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(size === 1 ? votes[0] : votes),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
-        });
-        status = String(response.status);
-        if (response.status === 202) {
-          const body = (await response.json()) as { id: string } | { id: string }[];
-          (Array.isArray(body) ? body : [body]).forEach((receipt, k) => {
-            this.report.accepted.set(receipt.id, { ...(votes[k] as VoteInput), route: target.route });
-          });
-          this.report.acceptedByRoute[target.route] = (this.report.acceptedByRoute[target.route] ?? 0) + size;
-        } else {
-          await response.body?.cancel();
-        }
-      } catch {
-        // a refused or reset connection: counted as "error", never as accepted
-      }
+      const status = this.options.keyedRetries ? await this.sendKeyed(votes) : await this.sendOnce(votes);
       this.report.requests++;
       if (this.options.paceMs) await sleep(this.options.paceMs); // spreads a run over time
       this.report.slowestMs = Math.max(this.report.slowestMs, performance.now() - started);
@@ -116,6 +109,86 @@ export class LoadDriver {
         await sleep(20); // a refused client backs off a little, as Retry-After asks
       }
     }
+  }
+
+  private randomRoute(): LoadRoute {
+    return this.routes[Math.floor(Math.random() * this.routes.length)] as LoadRoute;
+  }
+
+  /** One request; the receipts of a 202, or the status ("error" when no answer came). */
+  private async attempt(
+    target: LoadRoute,
+    votes: VoteInput[],
+    headers: Record<string, string> = {},
+    timeoutMs = this.options.timeoutMs ?? 60_000,
+  ): Promise<{ status: string; receipts: { id: string }[] | null }> {
+    try {
+      const response = await fetch(target.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(votes.length === 1 ? votes[0] : votes),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.status !== 202) {
+        await response.body?.cancel();
+        return { status: String(response.status), receipts: null };
+      }
+      const body = (await response.json()) as { id: string } | { id: string }[];
+      return { status: "202", receipts: Array.isArray(body) ? body : [body] };
+    } catch {
+      // a refused or reset connection, or a client that gave up waiting: never counted as accepted
+      return { status: "error", receipts: null };
+    }
+  }
+
+  private recordAccepted(target: LoadRoute, votes: VoteInput[], receipts: { id: string }[]): void {
+    receipts.forEach((receipt, k) => {
+      this.report.accepted.set(receipt.id, { ...(votes[k] as VoteInput), route: target.route });
+    });
+    this.report.acceptedByRoute[target.route] = (this.report.acceptedByRoute[target.route] ?? 0) + votes.length;
+  }
+
+  private async sendOnce(votes: VoteInput[]): Promise<string> {
+    const target = this.randomRoute();
+    const { status, receipts } = await this.attempt(target, votes);
+    if (receipts) this.recordAccepted(target, votes, receipts);
+    return status;
+  }
+
+  /**
+   * A client that retries as the README asks, with an Idempotency-Key: at random it sends a copy
+   * before the first answer, gives up waiting early (no answer), retries on another route, and
+   * sends once more after a 202. Every 202 for a key must carry the same ids; the first is kept.
+   */
+  private async sendKeyed(votes: VoteInput[]): Promise<string> {
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const answered: { target: LoadRoute; receipts: { id: string }[] }[] = [];
+    const once = async (impatient: boolean) => {
+      const target = this.randomRoute();
+      const outcome = await this.attempt(target, votes, headers, impatient ? 1 + Math.random() * 30 : undefined);
+      if (outcome.receipts) answered.push({ target, receipts: outcome.receipts });
+      this.report.retries = (this.report.retries ?? 0) + 1;
+      return outcome.status;
+    };
+    let last = "error";
+    const early = Math.random() < 0.2 ? once(false) : null; // a copy sent before any answer came
+    for (let attempt = 0; attempt < 8 && answered.length === 0; attempt++) {
+      last = await once(attempt === 0 && Math.random() < 0.3);
+      if (answered.length === 0) await sleep(attempt === 0 ? 5 : 50 * attempt);
+    }
+    if (Math.random() < 0.3) await once(Math.random() < 0.5); // and once more after its answer
+    await early;
+    const [first, ...others] = answered;
+    if (!first) {
+      this.report.unresolved = (this.report.unresolved ?? 0) + votes.length;
+      return last;
+    }
+    const ids = first.receipts.map((receipt) => receipt.id).join();
+    for (const other of others) {
+      if (other.receipts.map((receipt) => receipt.id).join() !== ids) this.report.keyMismatches = (this.report.keyMismatches ?? 0) + 1;
+    }
+    this.recordAccepted(first.target, votes, first.receipts);
+    return "202";
   }
 }
 

@@ -19,7 +19,7 @@ export {
   type Tallies,
   urls,
 } from "@marimba/stack";
-export { BAD_INPUTS, type BadInput, badInputRequest, sendBadInput } from "./bad-inputs.ts";
+export { asHopBody, asVoteMessage, BAD_INPUTS, type BadInput, badInputRequest, sendBadInput } from "./bad-inputs.ts";
 export { describeEdgeContract } from "./edge-contract.ts";
 export { RecordingForwarder, RecordingPublisher, read, request } from "./fakes.ts";
 export {

@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, DEFAULT_COALESCER_OPTIONS, env, loadConfig, MAX_BULK_VOTES, runService } from "@marimba/shared";
+import { createLogger, createRegistry, edgeEnv, edgeSettings, env, loadConfig, runService } from "@marimba/shared";
 import { z } from "zod";
 import { createClientApp } from "./app.ts";
 import { DEFAULT_DEADLINE_MS, VoteServerClient } from "./upstream.ts";
@@ -15,14 +15,12 @@ await runService(logger, async () => {
       .regex(/^[\w.-]+:\d{1,5}$/, "must be host:port")
       .default("127.0.0.1:3001"),
     UPSTREAM_DEADLINE_MS: env.positiveInt(DEFAULT_DEADLINE_MS),
-    // Most votes per upstream call; 1 sends every request on its own, as before coalescing.
-    UPSTREAM_BATCH_VOTES: env.positiveInt(DEFAULT_COALESCER_OPTIONS.maxItems),
+    ...edgeEnv,
   });
+  const { batch, limits } = edgeSettings(config);
   const registry = createRegistry("producer-grpc-client");
-  const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS, {
-    maxItems: Math.min(config.UPSTREAM_BATCH_VOTES, MAX_BULK_VOTES),
-  });
-  const app = createClientApp({ upstream, registry }).listen({
+  const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS, batch);
+  const app = createClientApp({ upstream, registry, ...limits }).listen({
     hostname: config.HOST,
     port: config.PORT,
     // Outlasts the call deadline, so a slow answer reaches the caller instead of a dropped connection.

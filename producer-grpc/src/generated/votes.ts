@@ -26,8 +26,9 @@ export interface ProtoGrpcType {
       /**
        * Casts fans' votes. A vote answered OK is durably in Kafka (acks = all).
        * Errors: INVALID_ARGUMENT (field problems in the trailer `marimba-field-problems-bin`,
-       * JSON `[{"field","message"}]`), UNAVAILABLE (not durable: retry), RESOURCE_EXHAUSTED
-       * (too many votes waiting for Kafka: retry shortly).
+       * JSON `[{"field","message"}]`; also a message that is not valid protobuf), UNAVAILABLE (not
+       * durable: retry), RESOURCE_EXHAUSTED (too many votes waiting for Kafka: retry shortly),
+       * DEADLINE_EXCEEDED (a CastStream left open past the server's stream deadline, 10 s).
        */
       VoteService: SubtypeConstructor<typeof grpc.Client, _marimba_v1_VoteServiceClient> & { service: _marimba_v1_VoteServiceDefinition }
       Votes: MessageTypeDefinition<_marimba_v1_Votes, _marimba_v1_Votes__Output>

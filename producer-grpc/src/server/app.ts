@@ -13,6 +13,7 @@ import type { KafkaHealth } from "./health.ts";
 import { grpcMetrics } from "./metrics.ts";
 import { reflectableDefinition } from "./reflection.ts";
 import { voteServiceHandlers } from "./service.ts";
+import { tolerantDefinition } from "./votes.ts";
 
 /** Chosen on purpose: small messages, pings that keep idle edge channels alive through NATs and proxies. */
 export const SERVER_OPTIONS: ServerOptions = {
@@ -38,15 +39,17 @@ export interface VoteServerDeps {
   health: KafkaHealth;
   registry: Registry;
   logger: Logger;
+  /** Longest a CastStream may stay open (default DEFAULT_STREAM_DEADLINE_MS). */
+  streamDeadlineMs?: number;
 }
 
 /** The gRPC server with VoteService, the health service and reflection; bind it to serve. */
-export function createVoteServer({ publisher, health, registry, logger }: VoteServerDeps): Server {
+export function createVoteServer({ publisher, health, registry, logger, streamDeadlineMs }: VoteServerDeps): Server {
   const contract = loadContract();
   const proto = loadPackageDefinition(contract) as unknown as { marimba: { v1: VoteServiceProto } };
   const server = new Server(SERVER_OPTIONS);
-  const handlers: VoteServiceHandlers = voteServiceHandlers({ publisher, metrics: grpcMetrics(registry), logger });
-  server.addService(proto.marimba.v1.VoteService.service, handlers);
+  const handlers: VoteServiceHandlers = voteServiceHandlers({ publisher, metrics: grpcMetrics(registry), logger, streamDeadlineMs });
+  server.addService(tolerantDefinition(proto.marimba.v1.VoteService.service), handlers);
   health.service.addToServer(server);
   // Reflection shows the proto's own field names (accepted_at), as protoc-generated servers do.
   new ReflectionService(reflectableDefinition(loadContract({ keepCase: true }))).addToServer(server);

@@ -1,5 +1,5 @@
-import { status } from "@grpc/grpc-js";
-import { acceptVote, type FieldProblem, type Parsed, PublishError, parseVoteBody, Vote } from "@marimba/shared";
+import { type ServiceDefinition, status } from "@grpc/grpc-js";
+import { acceptVote, type FieldProblem, isVoteId, type Parsed, PublishError, parseVoteBody, type Vote } from "@marimba/shared";
 import { FIELD_PROBLEMS_TRAILER, fromTimestamp, REASON_TRAILER, type VoteMessage__Output } from "../contract.ts";
 
 /** Most field problems sent back in one trailer, so a bad stream of 500 votes stays under the metadata limit. */
@@ -47,8 +47,13 @@ export function votesFromMessages(messages: readonly VoteMessage__Output[], bulk
     const input = parsed.ok ? parsed.value.votes[index] : undefined;
     let id: string | undefined;
     if (message.id) {
-      if (Vote.shape.id.safeParse(message.id).success) id = message.id;
-      else problems.push({ field: fieldName(index, "id", bulk), message: "must be a UUID, or empty for the server to assign one" });
+      if (isVoteId(message.id)) id = message.id;
+      else {
+        problems.push({
+          field: fieldName(index, "id", bulk),
+          message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one",
+        });
+      }
     }
     let acceptedAt: string | undefined;
     if (message.acceptedAt) {
@@ -92,4 +97,40 @@ export function publishFailureStatus(error: unknown): CallFailure {
     return { code, details: error.message, trailers: { [REASON_TRAILER]: error.reason } };
   }
   return { code: status.INTERNAL, details: "internal error", trailers: {} };
+}
+
+/** A request message that did not decode; handlers answer it INVALID_ARGUMENT instead of grpc-js's INTERNAL. */
+export interface Malformed {
+  malformed: string;
+}
+
+export function isMalformed(message: unknown): message is Malformed {
+  return typeof message === "object" && message !== null && typeof (message as Malformed).malformed === "string";
+}
+
+/**
+ * The service definition with request decoders that never throw: a message that is not valid
+ * protobuf becomes a `Malformed` value the handler refuses as the caller's fault.
+ */
+export function tolerantDefinition<T extends ServiceDefinition>(definition: T): T {
+  const tolerant: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    tolerant[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          return { malformed: `the message is not a valid protobuf ${name === "CastBatch" ? "Votes" : "Vote"} (${reason})` };
+        }
+      },
+    };
+  }
+  return tolerant as unknown as T;
+}
+
+/** INVALID_ARGUMENT for a message that did not decode. */
+export function malformedMessage(message: Malformed, field = "(body)"): CallFailure {
+  return { ...invalidArgument([{ field, message: message.malformed }]), details: message.malformed };
 }

@@ -57,11 +57,11 @@ describe("the gRPC route's edge", () => {
     expect(ids.map((id) => rankOf.get(id))).toEqual(votes.map((vote) => vote.rank));
   }, 40_000);
 
-  test("a bulk of 500 of the largest valid votes (4-byte characters throughout) goes to the server as one CastBatch", async () => {
+  test("a bulk of 500 votes of 4-byte characters (120 per name) goes to the server as one CastBatch", async () => {
     const clef = "\u{1D11E}";
     const votes = Array.from({ length: 500 }, () => {
       const vote = uniqueVote();
-      return { ...vote, name: vote.name + clef.repeat(120 - vote.name.length), album: clef.repeat(120), rank: "\u20AC".repeat(16) };
+      return { ...vote, name: vote.name + clef.repeat(120 - vote.name.length), album: clef.repeat(120), rank: "999" };
     });
     const calls = await castBatchCalls();
     const answer = await post(`${urls.grpc}/grpc/votes`, votes);

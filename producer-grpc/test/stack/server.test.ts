@@ -1,7 +1,7 @@
 /** The producer-grpc server called directly over gRPC, on the real local stack. */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import { acceptVote, type Vote } from "@marimba/shared";
+import { acceptVote, maxYear, type Vote } from "@marimba/shared";
 import { readTallies, sampleVotes, settle, topicEndOffset, uniqueVote, votesCollection, waitFor } from "@marimba/testkit";
 import { toMessage } from "../../src/client/upstream.ts";
 import { fromTimestamp, toTimestamp, type VoteMessage } from "../../src/contract.ts";
@@ -104,12 +104,12 @@ describe("VoteService over gRPC", () => {
     if (outcome.ok) return;
     expect(outcome.error.code).toBe(status.INVALID_ARGUMENT);
     expect(outcome.error.details).toBe(
-      'the vote does not match the schema: album must be at most 120 characters; year must be four digits, e.g. "1980"; id must be a UUID, or empty for the server to assign one',
+      `the vote does not match the schema: album must be at most 120 characters; year must be a year from 1900 to ${maxYear()}, e.g. "1980"; id must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one`,
     );
     expect(trailerProblems(outcome.error.metadata)).toEqual([
       { field: "album", message: "must be at most 120 characters" },
-      { field: "year", message: 'must be four digits, e.g. "1980"' },
-      { field: "id", message: "must be a UUID, or empty for the server to assign one" },
+      { field: "year", message: `must be a year from 1900 to ${maxYear()}, e.g. "1980"` },
+      { field: "id", message: "must be a UUID v7 (or v5 for a vote sent with an Idempotency-Key), or empty for the server to assign one" },
     ]);
     expect(await topicEndOffset()).toBe(offset);
   });
@@ -119,7 +119,9 @@ describe("VoteService over gRPC", () => {
     const votes: VoteMessage[] = [uniqueVote(), uniqueVote(), { ...uniqueVote(), rank: "" }, uniqueVote()];
     const outcome = await client.castStream(votes);
     expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
-    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([{ field: "[2].rank", message: "must be 1 to 16 characters" }]);
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([
+      { field: "[2].rank", message: 'must be a whole number from 1 to 999, e.g. "1"' },
+    ]);
     expect(await topicEndOffset()).toBe(offset);
   });
 
@@ -146,8 +148,12 @@ describe("VoteService over gRPC", () => {
     const votes: VoteMessage[] = [uniqueVote(), uniqueVote(), { ...uniqueVote(), rank: "" }, uniqueVote()];
     const outcome = await client.castBatch(votes);
     expect(!outcome.ok && outcome.error.code).toBe(status.INVALID_ARGUMENT);
-    expect(!outcome.ok && outcome.error.details).toBe("the vote does not match the schema: [2].rank must be 1 to 16 characters");
-    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([{ field: "[2].rank", message: "must be 1 to 16 characters" }]);
+    expect(!outcome.ok && outcome.error.details).toBe(
+      'the vote does not match the schema: [2].rank must be a whole number from 1 to 999, e.g. "1"',
+    );
+    expect(!outcome.ok && trailerProblems(outcome.error.metadata)).toEqual([
+      { field: "[2].rank", message: 'must be a whole number from 1 to 999, e.g. "1"' },
+    ]);
     expect(await topicEndOffset()).toBe(offset);
   });
 

@@ -1,6 +1,6 @@
-import { createEdgeApp, type Registry, type VoteForwarder } from "@marimba/shared";
+import { createEdgeApp, type EdgeOptions } from "@marimba/shared";
 
 /** The HTTP route's edge: `POST /http/votes` and the old clients' `POST /rust/send_data`. */
-export function createClientApp(deps: { upstream: VoteForwarder; registry: Registry }) {
+export function createClientApp(deps: Omit<EdgeOptions, "route" | "paths">) {
   return createEdgeApp({ route: "http", paths: ["/http/votes", "/rust/send_data"], ...deps });
 }

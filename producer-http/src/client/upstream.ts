@@ -1,7 +1,7 @@
 import { type BatchOptions, Coalescer, type ErrorBody, HttpError, type Vote } from "@marimba/shared";
 
 /** Longer than the server's worst case, so the edge never answers 503 for a vote the server wrote. */
-const FORWARD_TIMEOUT_MS = 25_000;
+export const FORWARD_TIMEOUT_MS = 25_000;
 
 /** One `POST /data` with a batch of votes: resolves on 202, throws the HttpError every vote in it is answered with otherwise. */
 export async function postVotes(baseUrl: string, votes: readonly Vote[]): Promise<void> {

@@ -1,7 +1,10 @@
 import {
   answering,
+  clientClosedResponse,
+  connectionClosed,
   HttpError,
   json,
+  MAX_HOP_BODY_BYTES,
   parseAcceptedVotes,
   probes,
   publishFailure,
@@ -17,15 +20,19 @@ export interface ServerDeps {
   kafkaReachable: () => Promise<boolean>;
 }
 
-/** The internal hop: votes already accepted by the edge are published to Kafka (acks = all). */
+/**
+ * The internal hop: votes the edge accepted are checked again with the edge's rules (a caller of
+ * this port is not trusted to be the edge) and published to Kafka (acks = all), all or none.
+ */
 export function createServerApp({ publisher, registry, kafkaReachable }: ServerDeps) {
   const answer = answering(registry);
   return new Elysia().use(probes(registry, { kafka: kafkaReachable })).post(
     "/data",
     ({ request }) =>
       answer("/data", async () => {
-        const parsed = parseAcceptedVotes(await readJsonBody(request));
+        const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), "http");
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
+        if (await connectionClosed(request)) return clientClosedResponse();
         try {
           await publisher.publish(parsed.value);
         } catch (error) {

@@ -33,7 +33,7 @@ describe("the HTTP route, end to end on the real stack", () => {
     const band = uniqueVote();
     const answer = await post(
       `${urls.http}/http/votes`,
-      Array.from({ length: 500 }, (_, i) => ({ ...band, rank: String(i) })),
+      Array.from({ length: 500 }, (_, i) => ({ ...band, rank: String(i + 1) })),
     );
     expect(answer.status).toBe(202);
     expect(answer.body).toHaveLength(500);
@@ -41,7 +41,7 @@ describe("the HTTP route, end to end on the real stack", () => {
     const stored = await votes.find({ name: band.name }, { projection: { rank: 1 } }).toArray();
     const rankById = new Map(stored.map((doc) => [doc._id, doc.rank]));
     expect(answer.body.map((receipt: { id: string }) => rankById.get(receipt.id))).toEqual(
-      Array.from({ length: 500 }, (_, i) => String(i)),
+      Array.from({ length: 500 }, (_, i) => String(i + 1)),
     );
   });
 

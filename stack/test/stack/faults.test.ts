@@ -209,6 +209,42 @@ describe.skipIf(!local)("nothing lost, nothing doubled", () => {
     expectExactlyOnce(verdict);
   }, 240_000);
 
+  test("clients retry every request with an Idempotency-Key, at random before and after its first answer: each key is stored and counted once", async () => {
+    const before = await readTallies();
+    const load = new LoadDriver({ concurrency: 12, maxBulk: 8, keyedRetries: true }).start();
+    await load.untilAccepted(3000);
+    const report = await load.stop();
+    const recovery = await settle();
+    const verdict = await verify(report, before);
+    figures.push(
+      `keyed retries (${report.retries} attempts for ${report.requests} requests): ${describeVerdict(verdict)}; unresolved ${report.unresolved ?? 0}; caught up ${recovery.toFixed(1)} s after the load ended`,
+    );
+    expect(report.keyMismatches ?? 0).toBe(0);
+    expect(report.unresolved ?? 0).toBe(0);
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
+  test("producer-http-server killed (SIGKILL) under keyed retries: votes kept for clients told 503 are retried to one count", async () => {
+    const before = await readTallies();
+    const load = new LoadDriver({ concurrency: 12, maxBulk: 20, keyedRetries: true }).start();
+    await load.untilAccepted(1500);
+    await kill("producer-http-server");
+    step("killed producer-http-server");
+    await sleep(500);
+    await startComponent(byName("producer-http-server"));
+    step("producer-http-server restarted");
+    await load.untilAccepted(1500);
+    const report = await load.stop();
+    const recovery = await settle();
+    const verdict = await verify(report, before);
+    figures.push(
+      `producer-http-server SIGKILL under keyed retries (${report.retries} attempts for ${report.requests} requests): ${describeVerdict(verdict)}; refused ${JSON.stringify(Object.fromEntries(report.refused))}; unresolved ${report.unresolved ?? 0}; caught up ${recovery.toFixed(1)} s after the load ended`,
+    );
+    expect(report.keyMismatches ?? 0).toBe(0);
+    expect(report.unresolved ?? 0).toBe(0);
+    expectExactlyOnce(verdict);
+  }, 240_000);
+
   test("afterwards every counter equals a recount of the whole MongoDB vote log", async () => {
     await settle();
     expect(await driftFromLog()).toEqual([]);

@@ -10,8 +10,9 @@ import type { Votes as _marimba_v1_Votes, Votes__Output as _marimba_v1_Votes__Ou
 /**
  * Casts fans' votes. A vote answered OK is durably in Kafka (acks = all).
  * Errors: INVALID_ARGUMENT (field problems in the trailer `marimba-field-problems-bin`,
- * JSON `[{"field","message"}]`), UNAVAILABLE (not durable: retry), RESOURCE_EXHAUSTED
- * (too many votes waiting for Kafka: retry shortly).
+ * JSON `[{"field","message"}]`; also a message that is not valid protobuf), UNAVAILABLE (not
+ * durable: retry), RESOURCE_EXHAUSTED (too many votes waiting for Kafka: retry shortly),
+ * DEADLINE_EXCEEDED (a CastStream left open past the server's stream deadline, 10 s).
  */
 export interface VoteServiceClient extends grpc.Client {
   /**
@@ -30,7 +31,7 @@ export interface VoteServiceClient extends grpc.Client {
   cast(argument: _marimba_v1_Vote, callback: grpc.requestCallback<_marimba_v1_Receipt__Output>): grpc.ClientUnaryCall;
   
   /**
-   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * 1 to 500 votes in one message (at most 4 MiB, which any 500 valid votes fit in), accepted
    * all together or not at all: what the edge sends, as one message costs both sides less than a
    * stream of one message per vote. Field problems name the vote by its index, as CastStream's
    * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
@@ -40,7 +41,7 @@ export interface VoteServiceClient extends grpc.Client {
   CastBatch(argument: _marimba_v1_Votes, options: grpc.CallOptions, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
   CastBatch(argument: _marimba_v1_Votes, callback: grpc.requestCallback<_marimba_v1_Receipts__Output>): grpc.ClientUnaryCall;
   /**
-   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * 1 to 500 votes in one message (at most 4 MiB, which any 500 valid votes fit in), accepted
    * all together or not at all: what the edge sends, as one message costs both sides less than a
    * stream of one message per vote. Field problems name the vote by its index, as CastStream's
    * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
@@ -70,8 +71,9 @@ export interface VoteServiceClient extends grpc.Client {
 /**
  * Casts fans' votes. A vote answered OK is durably in Kafka (acks = all).
  * Errors: INVALID_ARGUMENT (field problems in the trailer `marimba-field-problems-bin`,
- * JSON `[{"field","message"}]`), UNAVAILABLE (not durable: retry), RESOURCE_EXHAUSTED
- * (too many votes waiting for Kafka: retry shortly).
+ * JSON `[{"field","message"}]`; also a message that is not valid protobuf), UNAVAILABLE (not
+ * durable: retry), RESOURCE_EXHAUSTED (too many votes waiting for Kafka: retry shortly),
+ * DEADLINE_EXCEEDED (a CastStream left open past the server's stream deadline, 10 s).
  */
 export interface VoteServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
@@ -80,7 +82,7 @@ export interface VoteServiceHandlers extends grpc.UntypedServiceImplementation {
   Cast: grpc.handleUnaryCall<_marimba_v1_Vote__Output, _marimba_v1_Receipt>;
   
   /**
-   * 1 to 500 votes in one message (at most 1 MiB, which any 500 valid votes fit in), accepted
+   * 1 to 500 votes in one message (at most 4 MiB, which any 500 valid votes fit in), accepted
    * all together or not at all: what the edge sends, as one message costs both sides less than a
    * stream of one message per vote. Field problems name the vote by its index, as CastStream's
    * do (`[3].year`); an empty batch or one of more than 500 votes is INVALID_ARGUMENT.
