@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tallyKeys } from "@marimba/shared";
+import { tallyKeys, VOTE_SERIES_KEY } from "@marimba/shared";
 import { parse } from "yaml";
 import { addressesIn, unresolvedAddress } from "./lib/checks.ts";
 import { checkDockerfile, parseDockerfile } from "./lib/dockerfile.ts";
@@ -26,8 +26,22 @@ describe("Grafana", () => {
     expect(panels).toContain(`piechart ${tallyKeys.band}`);
     expect(panels).toContain(`stat ${tallyKeys.total}`);
     expect(panels).toContain(`bargauge ${tallyKeys.album}`);
-    expect(panels).toContain(`timeseries ${tallyKeys.total}`);
+    expect(panels).toContain(`timeseries ${VOTE_SERIES_KEY}`);
     expect(panels.some((panel) => panel.endsWith(tallyKeys.route))).toBe(true);
+  });
+
+  test("votes over time come from the series stream Redis keeps, not from a streaming query whose history a refresh wipes", () => {
+    const targets = dashboardTargets(dashboard);
+    expect(targets.filter(({ target }) => target.streaming)).toEqual([]);
+    const overTime = targets.find(({ panel }) => panel.type === "timeseries");
+    expect(overTime?.target).toMatchObject({ command: "xrange", keyName: VOTE_SERIES_KEY });
+  });
+
+  test("no panel carries a transformation that expects a Field/Value table the plugin's HGETALL never returns", () => {
+    const transformations = dashboardTargets(dashboard).flatMap(({ panel }) =>
+      (panel.transformations ?? []).map((t) => `${panel.title}: ${t.id}`),
+    );
+    expect(transformations.filter((entry) => /convertFieldType|rowsToFields/.test(entry))).toEqual([]);
   });
 
   test("the provisioned data source is the Redis plugin pointed at the redis Service", () => {

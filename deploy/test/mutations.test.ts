@@ -51,10 +51,10 @@ const FAULTS: Fault[] = [
     caughtBy: "kafka.test.ts › each pod gets its ordinal",
   },
   {
-    name: "a misspelled Grafana query field (streamingInterval)",
+    name: "a misspelled Grafana query field (command)",
     file: "grafana/marimba.json",
-    from: '"streamingInterval"',
-    to: '"streamInterval"',
+    from: '"command"',
+    to: '"comand"',
     caughtBy: "grafana.test.ts › every panel",
   },
   // More of the same kind.

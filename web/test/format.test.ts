@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ago, arrivals, formatRate, percent, ranking, shorten } from "../src/ui/format.ts";
+import { ago, albumLabel, arrivals, formatRate, leadOf, percent, ranking, shorten } from "../src/ui/format.ts";
 
 describe("what the page shows", () => {
   test("a ranking is the largest counts first, ties alphabetical, cut to the limit", () => {
@@ -30,5 +30,25 @@ describe("what the page shows", () => {
     expect(ago("2026-01-01T12:00:00Z", now)).toBe("just now");
     expect(ago("2026-01-01T11:59:48Z", now)).toBe("12 s ago");
     expect(ago("2026-01-01T11:57:00Z", now)).toBe("3 min ago");
+  });
+});
+
+describe("labels for the rankings", () => {
+  test("an album leads with the album, then the band", () => {
+    expect(albumLabel("Malacates Trébol Shop — Niño de la calle (2002)")).toBe("Niño de la calle (2002) · Malacates Trébol Shop");
+    expect(albumLabel("no separator")).toBe("no separator");
+  });
+
+  test("the leader and its margin over the second", () => {
+    expect(
+      leadOf(
+        [
+          { label: "A", count: 7 },
+          { label: "B", count: 4 },
+        ],
+        11,
+      ),
+    ).toEqual({ leader: "A", margin: 3, share: "64 %" });
+    expect(leadOf([], 0)).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ export interface Target {
   type?: string;
   command?: string;
   keyName?: string;
+  streaming?: boolean;
 }
 
 export interface Panel {
@@ -13,6 +14,7 @@ export interface Panel {
   title?: string;
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
+  transformations?: { id: string }[];
   panels?: Panel[];
 }
 
@@ -37,7 +39,7 @@ export const REDIS_QUERY_FIELDS = new Set([
   ...["cursor", "match", "count", "samples", "start", "end", "min", "max", "cypher"],
 ]);
 
-/** A Redis target must read one of the consumer's keys: GET for the total, HGETALL for the hashes. */
+/** A Redis target must read one of the consumer's keys: GET for the total, XRANGE for the series stream, HGETALL for the hashes. */
 export function problemsOfTarget(panel: Panel, target: Target, datasourceUid: string, keys: Record<string, string>): string[] {
   const where = `panel "${panel.title ?? panel.id}" target ${target.refId ?? "?"}`;
   const problems: string[] = [];
@@ -52,7 +54,7 @@ export function problemsOfTarget(panel: Panel, target: Target, datasourceUid: st
     problems.push(`${where}: reads ${keyName || "(no key)"}, which the consumer does not write`);
     return problems;
   }
-  const expected = keyName === keys.total ? "get" : "hgetall";
+  const expected = keyName === keys.total ? "get" : keyName === keys.series ? "xrange" : "hgetall";
   if (target.command !== expected) problems.push(`${where}: reads ${keyName} with ${target.command}, expected ${expected}`);
   return problems;
 }

@@ -1,7 +1,7 @@
 // The offline checks the deploy tests run over a rendering, by the test that runs each, so the
 // mutation test (mutations.test.ts) can say which test a seeded fault trips.
 
-import { tallyKeys } from "@marimba/shared";
+import { tallyKeys, VOTE_SERIES_KEY } from "@marimba/shared";
 import { parse } from "yaml";
 import {
   checkAddresses,
@@ -29,7 +29,7 @@ export function checkGrafanaDashboard(objects: Manifest[]): string[] {
   if (!dashboard || !datasources) return ["the Grafana dashboard or data source ConfigMap is missing"];
   const uid = parse(datasources).datasources[0].uid;
   return dashboardTargets(JSON.parse(dashboard) as Dashboard).flatMap(({ panel, target }) =>
-    problemsOfTarget(panel, target, uid, tallyKeys),
+    problemsOfTarget(panel, target, uid, { ...tallyKeys, series: VOTE_SERIES_KEY }),
   );
 }
 

@@ -13,6 +13,15 @@ export const tallyKeys = {
 export type TallyHash = Exclude<keyof typeof tallyKeys, "total">;
 export const TALLY_HASHES: readonly TallyHash[] = ["band", "album", "rank", "route"];
 
+/**
+ * Redis stream of counted batches, written in the same script step as the counters: one entry per
+ * batch, its id the Redis time it was counted, fields `total` (the counter after it) and one count
+ * per route. Trimmed to `VOTE_SERIES_RETENTION_MS`; read with XRANGE by the dashboard and Grafana.
+ */
+export const VOTE_SERIES_KEY = "marimba:votes:series";
+/** How long the series keeps entries: the dashboard's 15 minutes and a minute to spare. */
+export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
+
 /** Hash partition → last offset applied to the counters, for one topic. */
 export function appliedOffsetsKey(topic: string): string {
   return `marimba:offsets:${topic}`;

@@ -29,6 +29,38 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** The encodings an `Accept-Encoding` header accepts (those not given `q=0`). */
+export function acceptedEncodings(header: string | null): Set<string> {
+  const accepted = new Set<string>();
+  for (const part of (header ?? "").toLowerCase().split(",")) {
+    const [name, ...params] = part.split(";").map((piece) => piece.trim());
+    const q = params.find((param) => param.startsWith("q="));
+    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
+  }
+  return accepted;
+}
+
+/** The precompressed twin the client accepts (`.br` before `.gz`), written next to each file by the build. */
+async function precompressed(target: string, acceptEncoding: string | null): Promise<{ path: string; encoding: string } | null> {
+  const accepted = acceptedEncodings(acceptEncoding);
+  for (const [encoding, suffix] of [
+    ["br", ".br"],
+    ["gzip", ".gz"],
+  ] as const) {
+    if (accepted.has(encoding) && (await isFile(target + suffix))) return { path: target + suffix, encoding };
+  }
+  return null;
+}
+
+/** A built file, precompressed when the client takes it; `type` is the original file's content type. */
+async function builtFile(target: string, request: Request, headers: Record<string, string>): Promise<Response> {
+  const type = Bun.file(target).type;
+  const twin = await precompressed(target, request.headers.get("accept-encoding"));
+  const common = { ...PAGE_HEADERS, ...headers, "content-type": type, vary: "accept-encoding" };
+  if (!twin) return new Response(Bun.file(target), { headers: common });
+  return new Response(Bun.file(twin.path), { headers: { ...common, "content-encoding": twin.encoding } });
+}
+
 /**
  * Serves the built page from `distDir`: files under `assets/` carry a content hash and are
  * cached for a year; any other path without a file extension is the single-page app itself.
@@ -47,16 +79,12 @@ export function dashboardPage(distDir: string) {
     const inside = target === root || target.startsWith(root + sep);
     if (inside && target !== root && (await isFile(target))) {
       const immutable = target.startsWith(resolve(root, "assets") + sep);
-      return new Response(Bun.file(target), {
-        headers: { ...PAGE_HEADERS, "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" },
-      });
+      return builtFile(target, request, { "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" });
     }
     if (!inside || extname(pathname) !== "") return new HttpError(404, `there is no file at ${pathname}`).toResponse();
     if (!(await isFile(index))) {
       return new HttpError(503, `the dashboard page is not built: run 'bunx --bun vite build' in web/ (looked in ${root})`).toResponse();
     }
-    return new Response(Bun.file(index), {
-      headers: { ...PAGE_HEADERS, "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
-    });
+    return builtFile(index, request, { "cache-control": "no-cache" });
   });
 }

@@ -1,19 +1,38 @@
-import { readTallies, tallyKeys } from "@marimba/shared";
+import { appliedOffsetsKey, readTallies, tallyKeys } from "@marimba/shared";
 import type { Redis } from "ioredis";
 import type { Tally } from "../contract.ts";
+import { ReadError } from "./reads.ts";
 
-/** Reads the live counters the consumer keeps in Redis (`tallyKeys`). */
+/** Reads the live counters the consumer keeps in Redis (`tallyKeys`) and the offsets they include. */
 export class TallyReader {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly topic: string,
+  ) {}
+
+  /** Fails at once while ioredis has no connection, instead of queueing until a deadline. */
+  private connected(): void {
+    if (this.redis.status !== "ready")
+      throw new ReadError("Redis", "unreachable", `Redis cannot be reached (connection ${this.redis.status})`);
+  }
 
   /** Every counter, in one pipeline so they are read together. */
   async read(): Promise<Tally> {
+    this.connected();
     return { ...(await readTallies(this.redis)), readAt: new Date().toISOString() };
   }
 
   /** The total alone: a cheap check of whether anything changed. */
   async total(): Promise<number> {
+    this.connected();
     return Number((await this.redis.get(tallyKeys.total)) ?? 0);
+  }
+
+  /** Partition → last offset the counters include (`marimba:offsets:<topic>`). */
+  async appliedOffsets(): Promise<Map<number, number>> {
+    this.connected();
+    const stored = await this.redis.hgetall(appliedOffsetsKey(this.topic));
+    return new Map(Object.entries(stored).map(([partition, offset]) => [Number(partition), Number(offset)]));
   }
 
   async ping(): Promise<boolean> {

@@ -60,3 +60,23 @@ export function arrivals(previous: readonly { id: string }[] | null, next: reado
   const seen = new Set(previous.map((vote) => vote.id));
   return next.filter((vote) => !seen.has(vote.id)).map((vote) => vote.id);
 }
+
+/** An album counter's field is "<band> — <album> (<year>)": shown album first, so a cut label still says which album. */
+export function albumLabel(field: string): string {
+  const split = field.indexOf(" — ");
+  if (split === -1) return field;
+  return `${field.slice(split + 3)} · ${field.slice(0, split)}`;
+}
+
+/** The leader of a ranking and how far ahead of the second it is; null with fewer than one entry. */
+export function leadOf(entries: readonly Ranked[], total: number): { leader: string; margin: number; share: string } | null {
+  const [first, second] = entries;
+  if (!first) return null;
+  return { leader: first.label, margin: first.count - (second?.count ?? 0), share: percent(first.count, total) };
+}
+
+/** "12:01:03, 2 min ago": when a state began, as a clock time and an age. */
+export function since(iso: string, now: number): string {
+  const age = ago(iso, now);
+  return age === "" ? "" : `${formatTime(iso)} (${age})`;
+}

@@ -1,5 +1,13 @@
 import { onBeforeUnmount, onMounted, type Ref, ref, shallowRef } from "vue";
-import { type LiveSnapshot, type Problem, type Pulse, STREAM_EVENTS } from "../contract.ts";
+import {
+  type LiveSnapshot,
+  type NewestVotes,
+  type PipelineStatus,
+  type Problem,
+  type Pulse,
+  STREAM_EVENTS,
+  type Tally,
+} from "../contract.ts";
 import { arrivals } from "./format.ts";
 
 /** live: events are arriving; reconnecting: the stream dropped and the browser is retrying; offline: no network, or down for a while. */
@@ -10,58 +18,73 @@ const SILENCE_MS = 5000;
 /** Reconnecting this long (or the browser reports no network) is shown as offline; retries go on. */
 const OFFLINE_AFTER_MS = 30_000;
 /** How long a new vote stays marked in the table. */
-const NEW_FOR_MS = 6000;
+export const NEW_FOR_MS = 6000;
+/** More new rows than this a second and nobody can read them: nothing is marked. */
+const READABLE_ARRIVALS_PER_SECOND = 1;
 
 export interface LiveView {
-  state: Ref<ConnectionState>;
-  snapshot: Ref<LiveSnapshot | null>;
-  votesPerSecond: Ref<number>;
+  connection: Ref<ConnectionState>;
+  tally: Ref<Tally | null>;
+  newest: Ref<NewestVotes | null>;
+  status: Ref<PipelineStatus | null>;
+  /** null while it cannot be known (Redis away, nothing heard yet). */
+  votesPerSecond: Ref<number | null>;
   problem: Ref<Problem | null>;
   /** When the last event arrived (ms since the epoch). */
   lastEventAt: Ref<number | null>;
-  /** Vote id → when it arrived, for votes that arrived after the page opened. */
+  /** When the connection was lost, while it is. */
+  downSince: Ref<number | null>;
+  /** Vote id → when it arrived, only for rows arriving slowly enough to read. */
   arrivedAt: Ref<Map<string, number>>;
-  /** A clock that ticks every second, for "12 s ago" and fading the new-row marks. */
-  now: Ref<number>;
 }
 
 /** Connects the page to `GET /api/stream` and keeps it connected for as long as the component lives. */
 export function useLiveFeed(url = "/api/stream"): LiveView {
-  const state = ref<ConnectionState>("connecting");
-  const snapshot = shallowRef<LiveSnapshot | null>(null);
-  const votesPerSecond = ref(0);
-  const problem = ref<Problem | null>(null);
+  const connection = ref<ConnectionState>("connecting");
+  const tally = shallowRef<Tally | null>(null);
+  const newest = shallowRef<NewestVotes | null>(null);
+  const status = shallowRef<PipelineStatus | null>(null);
+  const votesPerSecond = ref<number | null>(null);
+  const problem = shallowRef<Problem | null>(null);
   const lastEventAt = ref<number | null>(null);
+  const downSince = ref<number | null>(null);
   const arrivedAt = shallowRef(new Map<string, number>());
-  const now = ref(Date.now());
 
   let source: EventSource | null = null;
   let lastId = "";
-  let downSince: number | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let clock: ReturnType<typeof setInterval> | undefined;
   let attempts = 0;
+  let lastArrivalsAt = 0;
 
   const heard = () => {
     lastEventAt.value = Date.now();
-    downSince = null;
+    downSince.value = null;
     attempts = 0;
-    state.value = "live";
+    connection.value = "live";
   };
 
   const down = () => {
-    downSince ??= Date.now();
-    const offline = navigator.onLine === false || Date.now() - downSince > OFFLINE_AFTER_MS;
-    state.value = offline ? "offline" : "reconnecting";
+    downSince.value ??= Date.now();
+    const offline = navigator.onLine === false || Date.now() - downSince.value > OFFLINE_AFTER_MS;
+    connection.value = offline ? "offline" : "reconnecting";
   };
 
-  const applySnapshot = (next: LiveSnapshot) => {
+  const applyVotes = (next: NewestVotes) => {
     const at = Date.now();
+    const fresh = arrivals(newest.value?.votes ?? null, next.votes);
     const marks = new Map([...arrivedAt.value].filter(([, when]) => at - when < NEW_FOR_MS));
-    for (const id of arrivals(snapshot.value?.votes ?? null, next.votes)) marks.set(id, at);
+    // Rows arriving faster than anyone can read are not marked: under load a NEW on every row says nothing.
+    const seconds = Math.max(1, (at - lastArrivalsAt) / 1000);
+    if (fresh.length > 0 && fresh.length / seconds <= READABLE_ARRIVALS_PER_SECOND) for (const id of fresh) marks.set(id, at);
+    else if (fresh.length > 0) marks.clear();
+    if (fresh.length > 0) lastArrivalsAt = at;
     arrivedAt.value = marks;
-    snapshot.value = next;
-    votesPerSecond.value = next.votesPerSecond;
+    newest.value = next;
+  };
+
+  const applyTally = (next: Tally) => {
+    tally.value = next;
     problem.value = null;
   };
 
@@ -72,23 +95,34 @@ export function useLiveFeed(url = "/api/stream"): LiveView {
     const stream = new EventSource(target);
     source = stream;
     stream.onopen = heard;
-    stream.addEventListener(STREAM_EVENTS.snapshot, (event) => {
-      heard();
-      lastId = event.lastEventId;
-      applySnapshot(JSON.parse(event.data) as LiveSnapshot);
+    const on = <T>(event: string, apply: (data: T) => void) =>
+      stream.addEventListener(event, (message) => {
+        heard();
+        if (message.lastEventId) lastId = message.lastEventId;
+        apply(JSON.parse(message.data) as T);
+      });
+    on<LiveSnapshot>(STREAM_EVENTS.snapshot, (snapshot) => {
+      if (snapshot.tally) applyTally(snapshot.tally);
+      applyVotes(snapshot.newest);
+      status.value = snapshot.status;
+      votesPerSecond.value = snapshot.votesPerSecond;
     });
-    stream.addEventListener(STREAM_EVENTS.pulse, (event) => {
-      heard();
-      votesPerSecond.value = (JSON.parse(event.data) as Pulse).votesPerSecond;
+    on<Tally>(STREAM_EVENTS.tally, applyTally);
+    on<NewestVotes>(STREAM_EVENTS.votes, applyVotes);
+    on<PipelineStatus>(STREAM_EVENTS.status, (next) => {
+      status.value = next;
     });
-    stream.addEventListener(STREAM_EVENTS.problem, (event) => {
-      heard();
-      problem.value = JSON.parse(event.data) as Problem;
+    on<Pulse>(STREAM_EVENTS.pulse, (pulse) => {
+      votesPerSecond.value = pulse.votesPerSecond;
+    });
+    on<Problem>(STREAM_EVENTS.problem, (next) => {
+      problem.value = next;
+      votesPerSecond.value = null;
     });
     stream.onerror = () => {
       if (source !== stream) return;
       down();
-      // The browser retries network errors itself; after an HTTP error it gives up, so retry here.
+      // The browser retries network errors itself; after an HTTP error (a full instance's 503) it gives up, so retry here.
       if (stream.readyState === EventSource.CLOSED) reconnectSoon();
     };
   };
@@ -100,17 +134,17 @@ export function useLiveFeed(url = "/api/stream"): LiveView {
   };
 
   const tick = () => {
-    now.value = Date.now();
-    if (state.value === "live" && lastEventAt.value !== null && now.value - lastEventAt.value > SILENCE_MS) {
+    const now = Date.now();
+    if (connection.value === "live" && lastEventAt.value !== null && now - lastEventAt.value > SILENCE_MS) {
       down();
       connect(); // a silent stream (a proxy holding it, a sleeping laptop) is replaced by a fresh one
-    } else if (state.value === "reconnecting" || state.value === "offline") {
+    } else if (connection.value === "reconnecting" || connection.value === "offline") {
       down();
     }
   };
 
   const online = () => {
-    if (state.value !== "live") connect();
+    if (connection.value !== "live") connect();
   };
 
   onMounted(() => {
@@ -128,5 +162,5 @@ export function useLiveFeed(url = "/api/stream"): LiveView {
     window.removeEventListener("offline", down);
   });
 
-  return { state, snapshot, votesPerSecond, problem, lastEventAt, arrivedAt, now };
+  return { connection, tally, newest, status, votesPerSecond, problem, lastEventAt, downSince, arrivedAt };
 }

@@ -1,0 +1,118 @@
+import type { ConsumerState, PartitionLag, PipelineStatus } from "../contract.ts";
+import { type Deadlined, DependencyTracker } from "./reads.ts";
+
+/** Kafka's end offset of every partition of the votes topic (the offset the next vote will get). */
+export interface EndOffsets {
+  endOffsets(): Promise<Map<number, number>>;
+}
+
+/** The offsets the counters include, per partition (`marimba:offsets:<topic>`), and a store ping. */
+export interface AppliedOffsets {
+  appliedOffsets(): Promise<Map<number, number>>;
+}
+
+export interface StorePing {
+  ping(): Promise<unknown>;
+}
+
+export interface PipelineSources {
+  kafka: EndOffsets;
+  redis: AppliedOffsets;
+  mongo: StorePing;
+}
+
+/** The deadlined readers, one per store, shared with the rest of the live feed. */
+export interface PipelineReaders {
+  kafka: Deadlined;
+  redis: Deadlined;
+  mongo: Deadlined;
+}
+
+/** Votes waiting this long with the applied offsets not moving mean the consumer has stalled. */
+export const STALL_AFTER_MS = 3000;
+
+/** Lag per partition: end offset − (applied offset + 1); a partition the counters never saw waits whole. */
+export function partitionLags(end: Map<number, number>, applied: Map<number, number>): PartitionLag[] {
+  return [...end.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, endOffset]) => {
+      const appliedOffset = applied.get(partition) ?? -1;
+      return { partition, end: endOffset, applied: appliedOffset, lag: Math.max(0, endOffset - (appliedOffset + 1)) };
+    });
+}
+
+function fingerprint(applied: Map<number, number>): string {
+  return [...applied.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, offset]) => `${partition}:${offset}`)
+    .join(",");
+}
+
+/**
+ * Watches the pipeline from the outside: how many accepted votes Kafka holds that the counters
+ * do not (exact: both sides are offsets), when the consumer last moved the applied offsets, and
+ * the state of each store. Every read has a deadline; one store's trouble never hides another's.
+ */
+export class PipelineWatch {
+  readonly redis = new DependencyTracker();
+  readonly mongo = new DependencyTracker();
+  readonly kafka = new DependencyTracker();
+  private lastApplied: string | null = null;
+  private lastSeenAt: number | null = null;
+  private reading: Promise<PipelineStatus> | null = null;
+
+  constructor(
+    private readonly sources: PipelineSources,
+    private readonly readers: PipelineReaders,
+  ) {}
+
+  /** The current status; callers that ask while a read runs share it. */
+  read(now = () => Date.now()): Promise<PipelineStatus> {
+    this.reading ??= this.readNow(now).finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
+  }
+
+  private async readNow(now: () => number): Promise<PipelineStatus> {
+    const [end, applied, mongo] = await Promise.allSettled([
+      this.readers.kafka.read(() => this.sources.kafka.endOffsets()),
+      this.readers.redis.read(() => this.sources.redis.appliedOffsets()),
+      this.readers.mongo.read(() => this.sources.mongo.ping()),
+    ]);
+    const at = now();
+    if (end.status === "fulfilled") this.kafka.ok(at);
+    else this.kafka.failed(end.reason, at);
+    if (applied.status === "fulfilled") this.redis.ok(at);
+    else this.redis.failed(applied.reason, at);
+    if (mongo.status === "fulfilled") this.mongo.ok(at);
+    else this.mongo.failed(mongo.reason, at);
+
+    if (applied.status === "fulfilled") {
+      const print = fingerprint(applied.value);
+      if (this.lastApplied !== null && print !== this.lastApplied) this.lastSeenAt = at;
+      this.lastApplied = print;
+    }
+    const partitions = end.status === "fulfilled" && applied.status === "fulfilled" ? partitionLags(end.value, applied.value) : [];
+    const total = end.status === "fulfilled" && applied.status === "fulfilled" ? partitions.reduce((sum, p) => sum + p.lag, 0) : null;
+    return {
+      dependencies: { redis: this.redis.current, mongo: this.mongo.current, kafka: this.kafka.current },
+      lag: { total, partitions },
+      consumer: {
+        state: this.consumerState(total, at),
+        lastSeenAt: this.lastSeenAt === null ? null : new Date(this.lastSeenAt).toISOString(),
+      },
+      readAt: new Date(at).toISOString(),
+    };
+  }
+
+  private consumerState(lag: number | null, at: number): ConsumerState {
+    if (lag === null) return "unknown";
+    if (lag === 0) return "caught-up";
+    // Votes are waiting: the consumer is counting if the offsets moved lately, stalled if not.
+    const since = this.lastSeenAt ?? this.watchingSince;
+    return at - since >= STALL_AFTER_MS ? "stalled" : "counting";
+  }
+
+  private readonly watchingSince = Date.now();
+}
