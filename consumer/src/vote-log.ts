@@ -24,8 +24,8 @@ const STORE_MS_PER_VOTE = 10;
 /** The client's own reply timeout: a backstop behind every deadline here (3,000 votes get 40 s). */
 export const STORE_REPLY_TIMEOUT_MS = 60_000;
 
-/** `_id` lookups of refused votes in flight at once (the pool holds 20 connections). */
-const LOOKUPS_AT_ONCE = 16;
+/** Refused votes of one partition looked up one by one; more take one query over their offsets. */
+const FEW_LOOKUPS = 8;
 
 /** Looking up refused votes reads the log: a full scan on FerretDB, so it gets longer than a write. */
 const LOOKUP_DEADLINE_MS = 50_000;
@@ -135,24 +135,51 @@ export class VoteLog {
 
   /**
    * Of votes refused as duplicate `_id`s, marks those stored from another Kafka message. Where this
-   * process saw the id stored (an earlier attempt of the same batch) it knows the position;
-   * otherwise — a write that failed after the server applied it, a batch stored by a consumer that
-   * died, an id another replica stored — one `_id` lookup each, a few at a time, each answer
-   * remembered across attempts (an `$in` or a range over offsets makes FerretDB scan the whole log).
+   * process stored the id itself (an earlier attempt of the same batch) it knows the position.
+   * Otherwise (a batch stored by a consumer that died) a few are looked up by `_id`, and a larger
+   * run of one partition with one query over its offsets: FerretDB serves neither from an index
+   * on a busy machine, so one query per run beats one per vote.
    */
   private async markDuplicates(refused: readonly PositionedVote[]): Promise<void> {
     const unknown = refused.filter((vote) => !this.stored.has(vote.vote.id));
-    let next = 0;
-    const lookUp = async () => {
-      for (let vote = unknown[next++]; vote; vote = unknown[next++]) {
-        const found = await this.collection.findOne({ _id: vote.vote.id }, { projection: { topic: 1, partition: 1, offset: 1 } });
-        if (!found) throw new Error(`vote ${vote.vote.id} was refused as a duplicate but is not stored`);
-        this.remember(vote.vote.id, positionKey(found));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, unknown.length) }, lookUp));
+    const runs = new Map<string, PositionedVote[]>();
+    for (const vote of unknown) {
+      const key = `${vote.position.topic}/${vote.position.partition}`;
+      runs.set(key, [...(runs.get(key) ?? []), vote]);
+    }
+    for (const run of runs.values()) {
+      if (run.length <= FEW_LOOKUPS) await this.lookUpEach(run);
+      else await this.lookUpRun(run);
+    }
     for (const vote of refused) {
-      if (this.stored.get(vote.vote.id) !== positionKey(vote.position)) this.duplicates.add(vote);
+      if (this.duplicates.has(vote)) continue;
+      const position = this.stored.get(vote.vote.id);
+      if (position === undefined) throw new Error(`vote ${vote.vote.id} was refused as a duplicate but is not stored`);
+      if (position !== positionKey(vote.position)) this.duplicates.add(vote);
+    }
+  }
+
+  private async lookUpEach(votes: readonly PositionedVote[]): Promise<void> {
+    await Promise.all(
+      votes.map(async ({ vote }) => {
+        const found = await this.collection.findOne({ _id: vote.id }, { projection: { topic: 1, partition: 1, offset: 1 } });
+        if (found) this.remember(vote.id, positionKey(found));
+      }),
+    );
+  }
+
+  /** One partition's refused votes: which of their positions hold their ids; the others hold them elsewhere. */
+  private async lookUpRun(votes: readonly PositionedVote[]): Promise<void> {
+    const { topic, partition } = (votes[0] as PositionedVote).position;
+    const offsets = votes.map(({ position }) => position.offset);
+    const stored = await this.collection
+      .find({ topic, partition, offset: { $gte: Math.min(...offsets), $lte: Math.max(...offsets) } }, { projection: { _id: 1, offset: 1 } })
+      .toArray();
+    const here = new Set(stored.map((doc) => `${doc._id}@${doc.offset}`));
+    for (const vote of votes) {
+      if (here.has(`${vote.vote.id}@${vote.position.offset}`)) this.remember(vote.vote.id, positionKey(vote.position));
+      // Stored at another position, not known which: a duplicate, and nothing remembered about it.
+      else this.duplicates.add(vote);
     }
   }
 

@@ -41,7 +41,7 @@ export interface ScaleLevel {
   stored: number;
   votes: ReadLatency;
   tally: ReadLatency;
-  /** Time between two SSE snapshots while votes flowed, in ms. */
+  /** Time between two SSE tally updates while votes flowed, in ms. */
   sseIntervalMs: { p50: number; max: number; snapshots: number };
   /** `storedAt − acceptedAt` at `rate` votes/s, from the consumer's histogram (interpolated within its buckets). */
   e2e: { votes: number; achievedRate: number; p50Ms: number; p99Ms: number };
@@ -134,7 +134,7 @@ async function measureRead(url: string, requests: number, clients: number): Prom
   };
 }
 
-/** Times of `snapshot` events on the dashboard's stream until `signal` aborts. */
+/** Times of the stream's tally updates (the first snapshot, then each `tally` event) until `signal` aborts. */
 async function watchSnapshots(signal: AbortSignal): Promise<number[]> {
   const times: number[] = [];
   try {
@@ -148,7 +148,7 @@ async function watchSnapshots(signal: AbortSignal): Promise<number[]> {
       text += decoder.decode(value, { stream: true });
       let end = text.indexOf("\n\n");
       while (end !== -1) {
-        if (text.slice(0, end).includes("event: snapshot")) times.push(performance.now());
+        if (/^event: (snapshot|tally)$/m.test(text.slice(0, end))) times.push(performance.now());
         text = text.slice(end + 2);
         end = text.indexOf("\n\n");
       }
