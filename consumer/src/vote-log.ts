@@ -51,8 +51,10 @@ export class VoteLog {
     private readonly source: Db | MongoStore,
     private readonly deadlineMs = STORE_DEADLINE_MS,
     private readonly observer: VoteLogObserver = {},
+    /** How long an insert waits for others to share its bulk write (tests widen it). */
+    lingerMs = INSERT_BATCH.lingerMs,
   ) {
-    this.inserts = new Coalescer((votes) => this.insertNow(votes), INSERT_BATCH);
+    this.inserts = new Coalescer((votes) => this.insertNow(votes), { ...INSERT_BATCH, lingerMs });
   }
 
   private get db(): Db {
