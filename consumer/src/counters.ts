@@ -3,8 +3,10 @@ import {
   COUNTED_ID_BUCKET_CHARS,
   COUNTED_IDS_PREFIX,
   countArguments,
+  ROUTES,
   TALLY_HASHES,
   tallyKeys,
+  VOTE_ID_LENGTH,
   VOTE_SERIES_KEY,
   VOTE_SERIES_RETENTION_MS,
   type Vote,
@@ -22,14 +24,17 @@ import { calling } from "./failures.ts";
 // Each vote's id is added to the counted-ids set (COUNTED_IDS_PREFIX) in the same step; an id
 // already there is a second copy of a vote counted before (a keyed retry, on either route, in any
 // partition) and its share is taken back out of the batch's counts. The copy MongoDB stored
-// (\`stored\` = 1) decides the route an id is counted in, so the counters agree with a recount of
-// the log even when a retry on the other route was counted first.
+// decides the route an id is counted in, so the counters agree with a recount of the log even
+// when a retry on the other route was counted first.
 //
-// ARGV: partition, expected offset, new offset, n, then n triples (hash 1..4, field, count) that
-// add up the whole batch, then per vote: id, route, stored (1/0), the numbers of its triples.
-// The batch's per-route counts also go to the votes-over-time stream (KEYS[8]), so the series
-// always agrees with the counters. Answers {1, indexes of the votes not counted again}.
+// ARGV (see countArguments): partition, expected offset, new offset, n, n triples (hash 1..4,
+// field, count) adding up the whole batch, then the ids back to back, the route numbers, the
+// stored flags, the triple numbers (4 a vote, \`width\` digits each) and \`width\`. The batch's
+// per-route counts also go to the votes-over-time stream (KEYS[8]), so the series always agrees
+// with the counters. Answers {1, indexes of the votes not counted again}.
 const ROUTE_HASH = String(TALLY_HASHES.indexOf("route") + 1);
+const ID = VOTE_ID_LENGTH;
+const FIELD_END = VOTE_ID_LENGTH - COUNTED_ID_BUCKET_CHARS;
 const APPLY_SCRIPT = `
 if redis.call('EXISTS', KEYS[7]) == 1 then return {-1} end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
@@ -37,56 +42,66 @@ if current ~= ARGV[2] then return {0} end
 local n = tonumber(ARGV[4])
 local counts = {}
 for t = 1, n do counts[t] = tonumber(ARGV[3 * t + 4]) end
+local first = 5 + 3 * n
+local ids, routes, stored, numbers = ARGV[first], ARGV[first + 1], ARGV[first + 2], ARGV[first + 3]
+local width = tonumber(ARGV[first + 4])
+local names = {${ROUTES.map((route) => `'${route}'`).join(", ")}}
 local answer = {1}
 local counted = 0
 local shift = {}
-local first = 5 + 3 * n
-for p = first, #ARGV, 4 do
-  local id = ARGV[p]
-  local key = KEYS[9] .. string.sub(id, -${COUNTED_ID_BUCKET_CHARS})
-  local field = string.sub(id, 1, -${COUNTED_ID_BUCKET_CHARS + 1})
-  local route = ARGV[p + 1]
-  local before = redis.call('HGET', key, field)
-  if not before then
-    redis.call('HSET', key, field, route)
+for v = 1, #routes do
+  local id = string.sub(ids, ${ID} * v - ${ID - 1}, ${ID} * v)
+  local key = KEYS[9] .. string.sub(id, ${FIELD_END + 1})
+  local field = string.sub(id, 1, ${FIELD_END})
+  local route = string.sub(routes, v, v)
+  if redis.call('HSETNX', key, field, route) == 1 then
     counted = counted + 1
   else
-    answer[#answer + 1] = (p - first) / 4
-    for t in string.gmatch(ARGV[p + 3], '%d+') do
-      t = tonumber(t)
+    answer[#answer + 1] = v - 1
+    local at = 4 * width * (v - 1) + 1
+    for k = 0, 3 do
+      local t = tonumber(string.sub(numbers, at + k * width, at + (k + 1) * width - 1))
       counts[t] = counts[t] - 1
     end
-    if ARGV[p + 2] == '1' and before ~= route then
-      shift[before] = (shift[before] or 0) - 1
-      shift[route] = (shift[route] or 0) + 1
-      redis.call('HSET', key, field, route)
+    if string.sub(stored, v, v) == '1' then
+      local before = redis.call('HGET', key, field)
+      if before ~= route then
+        shift[before] = (shift[before] or 0) - 1
+        shift[route] = (shift[route] or 0) + 1
+        redis.call('HSET', key, field, route)
+      end
     end
   end
 end
 local routeHash = KEYS[2 + ${ROUTE_HASH}]
-for route, change in pairs(shift) do
-  if change ~= 0 and redis.call('HINCRBY', routeHash, route, change) == 0 then redis.call('HDEL', routeHash, route) end
+local change = {}
+for number, moved in pairs(shift) do
+  local name = names[tonumber(number)]
+  if moved ~= 0 then
+    change[name] = moved
+    if redis.call('HINCRBY', routeHash, name, moved) == 0 then redis.call('HDEL', routeHash, name) end
+  end
 end
 for t = 1, n do
   local base = 3 * t + 2
   if counts[t] ~= 0 then
     redis.call('HINCRBY', KEYS[2 + tonumber(ARGV[base])], ARGV[base + 1], counts[t])
-    if ARGV[base] == '${ROUTE_HASH}' then shift[ARGV[base + 1]] = (shift[ARGV[base + 1]] or 0) + counts[t] end
+    if ARGV[base] == '${ROUTE_HASH}' then change[ARGV[base + 1]] = (change[ARGV[base + 1]] or 0) + counts[t] end
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local total = redis.call('INCRBY', KEYS[2], counted)
-local routes = {}
-for route, change in pairs(shift) do
-  if change ~= 0 then
-    routes[#routes + 1] = route
-    routes[#routes + 1] = change
+local series = {}
+for name, moved in pairs(change) do
+  if moved ~= 0 then
+    series[#series + 1] = name
+    series[#series + 1] = moved
   end
 end
-if #routes > 0 then
+if #series > 0 then
   local now = redis.call('TIME')
   local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
-  redis.call('XADD', KEYS[8], 'MINID', '~', oldest, '*', 'total', total, unpack(routes))
+  redis.call('XADD', KEYS[8], 'MINID', '~', oldest, '*', 'total', total, unpack(series))
 end
 return answer
 `;

@@ -2,7 +2,9 @@ import {
   addVotes,
   appliedOffsetsKey,
   countedIdSlot,
+  countedRoute,
   emptyDelta,
+  type Route,
   type StoredVote,
   TALLY_HASHES,
   type TallyDelta,
@@ -123,7 +125,7 @@ type Counted = Pick<StoredVote, "_id" | "name" | "album" | "year" | "rank" | "ro
 /** A vote id the counters include, and the route it is counted in. */
 export interface CountedId {
   id: string;
-  route: string;
+  route: Route;
 }
 
 /**
@@ -285,7 +287,7 @@ async function rememberCounted(redis: Redis, ids: readonly CountedId[]): Promise
   const pipeline = redis.pipeline();
   for (const { id, route } of ids) {
     const { key, field } = countedIdSlot(id);
-    pipeline.hset(key, field, route);
+    pipeline.hset(key, field, countedRoute(route));
   }
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }

@@ -1,4 +1,4 @@
-import type { Vote } from "./vote.ts";
+import { ROUTES, type Route, type Vote } from "./vote.ts";
 
 /** The Redis keys Grafana and the dashboard read; the consumer writes exactly these. */
 export const tallyKeys = {
@@ -23,7 +23,7 @@ export const VOTE_SERIES_KEY = "marimba:votes:series";
 export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
 
 /**
- * The vote ids the counters include, each with the route it was counted in: 65,536 small hashes
+ * The vote ids the counters include, each with the route it was counted in (`countedRoute`): 65,536 small hashes
  * (the id's last four characters name the hash, the rest is the field), so each stays a compact
  * listpack (50.5 MB of Redis memory for 1,000,000 ids, measured). Written by the counters' script
  * in the same step as the counts, it tells a second copy of a vote id (a keyed retry) from a batch
@@ -33,6 +33,11 @@ export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
 export const COUNTED_IDS_PREFIX = "marimba:votes:counted:";
 /** Characters of the id at its end that name its hash in `COUNTED_IDS_PREFIX`. */
 export const COUNTED_ID_BUCKET_CHARS = 4;
+
+/** What the counted-ids set holds for an id: its route's number in `ROUTES`, from 1. */
+export function countedRoute(route: Route): string {
+  return String(ROUTES.indexOf(route) + 1);
+}
 
 /** Where the counted-ids set keeps one id: its hash and field. */
 export function countedIdSlot(id: string): { key: string; field: string } {

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { albumField, TALLY_HASHES, type TallyHash, tallyKeys } from "./keys.ts";
-import type { Vote } from "./vote.ts";
+import { ROUTES, type Vote } from "./vote.ts";
 
 /** How much each counter grows: the sum of a set of votes. */
 export interface TallyDelta {
@@ -43,16 +43,26 @@ export interface VoteToCount {
   stored: boolean;
 }
 
+/** The length of every vote id (a UUID): the counters' script cuts its ids out of one string. */
+export const VOTE_ID_LENGTH = 36;
+
 /**
  * A batch as the counters' script takes it: `n`, then n `(hash number, field, count)` triples that
- * add up every vote (hash numbers from 1, in `TALLY_HASHES` order), then per vote its id, route,
- * whether this copy is the stored one (1/0) and the numbers of its four triples, space-separated.
+ * add up every vote (hash numbers from 1, in `TALLY_HASHES` order), then five strings with one
+ * entry per vote, so the script gets a handful of arguments however large the batch: the ids
+ * back to back, each route's number in `ROUTES` (1-based, one digit), whether the copy is the
+ * stored one (1/0), the numbers of each vote's four triples written `width` digits wide, and
+ * `width`.
  */
 export function countArguments(votes: readonly VoteToCount[]): string[] {
   const triples = new Map<string, { hash: number; field: string; count: number; number: number }>();
-  const perVote: string[] = [];
-  for (const { vote, stored } of votes) {
-    const numbers = tallyFields(vote).map((field, index) => {
+  const numbers: number[] = [];
+  let ids = "";
+  let routes = "";
+  let stored = "";
+  for (const { vote, stored: isStored } of votes) {
+    if (vote.id.length !== VOTE_ID_LENGTH) throw new Error(`vote id ${JSON.stringify(vote.id)} is not a UUID`);
+    tallyFields(vote).forEach((field, index) => {
       const key = `${index}\u0000${field}`;
       let triple = triples.get(key);
       if (!triple) {
@@ -60,12 +70,16 @@ export function countArguments(votes: readonly VoteToCount[]): string[] {
         triples.set(key, triple);
       }
       triple.count++;
-      return triple.number;
+      numbers.push(triple.number);
     });
-    perVote.push(vote.id, vote.route, stored ? "1" : "0", numbers.join(" "));
+    ids += vote.id;
+    routes += String(ROUTES.indexOf(vote.route) + 1);
+    stored += isStored ? "1" : "0";
   }
+  const width = String(triples.size).length;
   const sums = [...triples.values()].flatMap(({ hash, field, count }) => [String(hash), field, String(count)]);
-  return [String(triples.size), ...sums, ...perVote];
+  const wide = numbers.map((number) => String(number).padStart(width, "0")).join("");
+  return [String(triples.size), ...sums, ids, routes, stored, wide, String(width)];
 }
 
 /** Every counter as read from Redis. */

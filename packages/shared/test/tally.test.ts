@@ -21,11 +21,12 @@ describe("tally deltas", () => {
     expect(split).toEqual(whole);
   });
 
-  test("script arguments: the triples that add up the batch, then each vote's id, route, stored flag and triples", () => {
+  test("script arguments: the triples that add up the batch, then ids, routes, stored flags and each vote's triples, in five strings", () => {
+    const ids = ["019ada7e-0000-7000-8000-00000000000a", "019ada7e-0000-7000-8000-00000000000b", "019ada7e-0000-7000-8000-00000000000c"];
     const votes = [
-      { vote: { ...alux, id: "a" }, stored: true },
-      { vote: { ...bohemia, id: "b" }, stored: false },
-      { vote: { ...alux, id: "c" }, stored: true },
+      { vote: { ...alux, id: ids[0] as string }, stored: true },
+      { vote: { ...bohemia, id: ids[1] as string }, stored: false },
+      { vote: { ...alux, id: ids[2] as string }, stored: true },
     ];
     expect(countArguments(votes)).toEqual([
       "8",
@@ -37,9 +38,23 @@ describe("tally deltas", () => {
       ...["2", albumField(bohemia), "1"],
       ...["3", "2", "1"],
       ...["4", "grpc", "1"],
-      ...["a", "http", "1", "1 2 3 4"],
-      ...["b", "grpc", "0", "5 6 7 8"],
-      ...["c", "http", "1", "1 2 3 4"],
+      ids.join(""),
+      "121",
+      "101",
+      "123456781234",
+      "1",
     ]);
+  });
+
+  test("triple numbers are written as wide as the largest, and an id that is not a UUID is refused", () => {
+    const many = Array.from({ length: 4 }, (_, i) => ({
+      vote: { ...alux, name: `Band ${i}`, id: `019ada7e-0000-7000-8000-00000000000${i}` },
+      stored: true,
+    }));
+    const args = countArguments(many);
+    // Two triples a band (its band and album), rank 1 and http shared: 10 triples, two digits.
+    expect(args.at(-1)).toBe("2");
+    expect(args.at(-2)).toBe("01020304" + "05060304" + "07080304" + "09100304");
+    expect(() => countArguments([{ vote: { ...alux, id: "short" }, stored: true }])).toThrow("is not a UUID");
   });
 });
