@@ -23,7 +23,7 @@ describe("pipeline lag", () => {
 });
 
 describe("PipelineWatch", () => {
-  function watch() {
+  function watch(now: () => number = Date.now) {
     const state = { end: new Map([[0, 10]]), applied: new Map([[0, 9]]), kafkaDown: false };
     const pipeline = new PipelineWatch(
       {
@@ -37,22 +37,22 @@ describe("PipelineWatch", () => {
         mongo: { ping: async () => true },
       },
       { kafka: new Deadlined("Kafka", 100), redis: new Deadlined("Redis", 100), mongo: new Deadlined("MongoDB", 100) },
+      now,
     );
     return { state, pipeline };
   }
 
   test("caught up, then counting while the offsets move, then stalled once they stop with votes waiting", async () => {
-    const { state, pipeline } = watch();
     let now = Date.now();
-    const at = () => now;
-    expect((await pipeline.read(at)).consumer.state).toBe("caught-up");
+    const { state, pipeline } = watch(() => now);
+    expect((await pipeline.read()).consumer.state).toBe("caught-up");
     state.end = new Map([[0, 15]]);
     state.applied = new Map([[0, 11]]);
-    const counting = await pipeline.read(at);
+    const counting = await pipeline.read();
     expect(counting.lag.total).toBe(3);
     expect(counting.consumer).toEqual({ state: "counting", lastSeenAt: new Date(now).toISOString() });
     now += STALL_AFTER_MS;
-    const stalled = await pipeline.read(at);
+    const stalled = await pipeline.read();
     expect(stalled.consumer.state).toBe("stalled");
     expect(stalled.lag.total).toBe(3);
   });

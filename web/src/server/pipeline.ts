@@ -1,3 +1,4 @@
+import { SharedRead } from "@marimba/shared";
 import type { ConsumerState, PartitionLag, PipelineStatus } from "../contract.ts";
 import { type Deadlined, DependencyTracker } from "./reads.ts";
 
@@ -59,28 +60,30 @@ export class PipelineWatch {
   readonly kafka = new DependencyTracker();
   private lastApplied: string | null = null;
   private lastSeenAt: number | null = null;
-  private reading: Promise<PipelineStatus> | null = null;
+
+  private readonly reading = new SharedRead(() => this.readNow());
+  private readonly watchingSince: number;
 
   constructor(
     private readonly sources: PipelineSources,
     private readonly readers: PipelineReaders,
-  ) {}
-
-  /** The current status; callers that ask while a read runs share it. */
-  read(now = () => Date.now()): Promise<PipelineStatus> {
-    this.reading ??= this.readNow(now).finally(() => {
-      this.reading = null;
-    });
-    return this.reading;
+    private readonly now: () => number = Date.now,
+  ) {
+    this.watchingSince = now();
   }
 
-  private async readNow(now: () => number): Promise<PipelineStatus> {
+  /** The current status; callers that ask while a read runs share it. */
+  read(): Promise<PipelineStatus> {
+    return this.reading.get();
+  }
+
+  private async readNow(): Promise<PipelineStatus> {
     const [end, applied, mongo] = await Promise.allSettled([
       this.readers.kafka.read(() => this.sources.kafka.endOffsets()),
       this.readers.redis.read(() => this.sources.redis.appliedOffsets()),
       this.readers.mongo.read(() => this.sources.mongo.ping()),
     ]);
-    const at = now();
+    const at = this.now();
     if (end.status === "fulfilled") this.kafka.ok(at);
     else this.kafka.failed(end.reason, at);
     if (applied.status === "fulfilled") this.redis.ok(at);
@@ -113,6 +116,4 @@ export class PipelineWatch {
     const since = this.lastSeenAt ?? this.watchingSince;
     return at - since >= STALL_AFTER_MS ? "stalled" : "counting";
   }
-
-  private readonly watchingSince = Date.now();
 }

@@ -1,12 +1,20 @@
-import { appliedOffsetsKey, readTallies, tallyKeys } from "@marimba/shared";
+import { appliedOffsetsKey, readTallies, SharedRead, tallyKeys } from "@marimba/shared";
 import type { Redis } from "ioredis";
 import type { Tally } from "../contract.ts";
 import { ReadError } from "./reads.ts";
 
+/** What the reader needs of an ioredis client. */
+export type TallyRedis = Pick<Redis, "status" | "pipeline" | "get" | "hgetall" | "ping">;
+
 /** Reads the live counters the consumer keeps in Redis (`tallyKeys`) and the offsets they include. */
 export class TallyReader {
+  /** Concurrent `/api/tally` calls and the live feed share one pipeline to Redis. */
+  private readonly tallies = new SharedRead(
+    async (): Promise<Tally> => ({ ...(await readTallies(this.redis)), readAt: new Date().toISOString() }),
+  );
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: TallyRedis,
     private readonly topic: string,
   ) {}
 
@@ -16,10 +24,10 @@ export class TallyReader {
       throw new ReadError("Redis", "unreachable", `Redis cannot be reached (connection ${this.redis.status})`);
   }
 
-  /** Every counter, in one pipeline so they are read together. */
+  /** Every counter, in one pipeline so they are read together; callers meanwhile share that read. */
   async read(): Promise<Tally> {
     this.connected();
-    return { ...(await readTallies(this.redis)), readAt: new Date().toISOString() };
+    return this.tallies.get();
   }
 
   /** The total alone: a cheap check of whether anything changed. */
