@@ -22,6 +22,15 @@ export const VOTE_SERIES_KEY = "marimba:votes:series";
 /** How long the series keeps entries: the dashboard's 15 minutes and a minute to spare. */
 export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
 
+/**
+ * Sorted set replica → the Redis time (ms) it last beat: every consumer replica writes its own
+ * member every `CONSUMER_HEARTBEAT_MS`; members older than `CONSUMER_SEEN_RETENTION_MS` are
+ * dropped, and the key expires once no replica has beaten for that long.
+ */
+export const CONSUMERS_SEEN_KEY = "marimba:consumers:seen";
+export const CONSUMER_HEARTBEAT_MS = 1000;
+export const CONSUMER_SEEN_RETENTION_MS = 60 * 60 * 1000;
+
 /** Hash partition → last offset applied to the counters, for one topic. */
 export function appliedOffsetsKey(topic: string): string {
   return `marimba:offsets:${topic}`;
