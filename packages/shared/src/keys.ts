@@ -16,7 +16,9 @@ export const TALLY_HASHES: readonly TallyHash[] = ["band", "album", "rank", "rou
 /**
  * Redis stream of counted batches, written in the same script step as the counters: one entry per
  * batch, its id the Redis time it was counted, fields `total` (the counter after it) and one count
- * per route. Trimmed to `VOTE_SERIES_RETENTION_MS`; read with XRANGE by the dashboard and Grafana.
+ * per route. A recount that changes the counters adds one entry with the change per route (which
+ * may be negative) and `source` = `recount`, so the series always sums to what the counters
+ * gained. Trimmed to `VOTE_SERIES_RETENTION_MS`; read with XRANGE by the dashboard and Grafana.
  */
 export const VOTE_SERIES_KEY = "marimba:votes:series";
 /** How long the series keeps entries: the dashboard's 15 minutes and a minute to spare. */
