@@ -37,7 +37,12 @@ describe("the page's state", () => {
     ]);
   });
 
-  const consumerCases: { name: string; consumer: Partial<PipelineStatus["consumer"]>; waiting: number; part: object }[] = [
+  const consumerCases: {
+    name: string;
+    consumer: Partial<PipelineStatus["consumer"]>;
+    waiting: number;
+    part: { since: string; reason: string };
+  }[] = [
     {
       name: "a stalled consumer is Degraded since the offsets last moved, with the number of votes waiting",
       consumer: { state: "stalled", lastMovedAt: "2026-12-01T10:00:00.000Z" },
@@ -48,7 +53,7 @@ describe("the page's state", () => {
       name: "a stopped consumer is Degraded since it was last seen, with the number of votes waiting",
       consumer: { state: "stopped", lastSeenAt: "2026-12-01T09:59:50.000Z" },
       waiting: 604,
-      part: { since: "2026-12-01T09:59:50.000Z", reason: "no consumer is running (none seen since): 604 votes are waiting" },
+      part: { since: "2026-12-01T09:59:50.000Z", reason: "no consumer is running: 604 votes are waiting" },
     },
   ];
   for (const { name, consumer, waiting, part } of consumerCases) {

@@ -81,7 +81,8 @@ export function pageHealth(input: HealthInput): PageHealth {
       parts.push({
         part: "Counting (consumer)",
         since: status.consumer.lastSeenAt ?? status.readAt,
-        reason: `no consumer is running (${status.consumer.lastSeenAt ? "none seen since" : "none seen"}): ${waiting}`,
+        // `since` is when a replica was last seen; with none ever seen it is when the status was read.
+        reason: `${status.consumer.lastSeenAt ? "no consumer is running" : "no consumer has been seen"}: ${waiting}`,
       });
     }
   }

@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { CHROMIUM_PATH as CHROMIUM, type Component, mongoComponent, ROOT, redisAnswers, service, services } from "@marimba/stack";
+import {
+  CHROMIUM_PATH as CHROMIUM,
+  CHROMIUM_ARGS,
+  type Component,
+  mongoComponent,
+  ROOT,
+  redisAnswers,
+  service,
+  services,
+} from "@marimba/stack";
 import { ports, post, startComponent, stopComponent, uniqueVote, urls } from "@marimba/testkit";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-/** Debian's Chromium, started the way a root, offline machine needs it. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Where the screenshots of each state go; `MARIMBA_SCREENSHOTS=docs/screenshots` refreshes the README's. */
 const SCREENSHOTS = (() => {
   const dir = process.env.MARIMBA_SCREENSHOTS ?? join(".marimba", "screenshots");
@@ -35,7 +34,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
 }, 60_000);
 
 /**
