@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createRegistry, PublishError, type Vote } from "@marimba/shared";
-import { describeEdgeContract, RecordingPublisher, read, request } from "@marimba/testkit";
+import { createRegistry, PublishError } from "@marimba/shared";
+import { acceptedVote, describeEdgeContract, RecordingPublisher, read, request } from "@marimba/testkit";
 import { createClientApp } from "../src/client/app.ts";
 import { createServerApp } from "../src/server/app.ts";
 
@@ -8,15 +8,6 @@ describeEdgeContract("http", ["/http/votes", "/rust/send_data"], (upstream) =>
   createClientApp({ upstream, registry: createRegistry("test") }),
 );
 
-const accepted = (id: string): Vote => ({
-  id,
-  name: "Alux Nahual",
-  album: "Alux Nahual",
-  year: "1980",
-  rank: "1",
-  route: "http",
-  acceptedAt: "2026-12-01T10:00:00.000Z",
-});
 const ID = "019ada7e-0000-7000-8000-000000000001";
 
 function server(kafkaReachable = true) {
@@ -28,14 +19,14 @@ function server(kafkaReachable = true) {
 describe("the producer-http server's internal hop, in process", () => {
   test("POST /data publishes the edge's votes as they are and answers 202 with how many", async () => {
     const { publisher, app } = server();
-    const answer = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const answer = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(answer).toMatchObject({ status: 202, body: { accepted: 1 } });
-    expect(publisher.votes).toEqual([accepted(ID)]);
+    expect(publisher.votes).toEqual([acceptedVote(ID)]);
   });
 
   test("a vote without the edge's id is 422 naming the field, and nothing is published", async () => {
     const { publisher, app } = server();
-    const { id: _, ...withoutId } = accepted(ID);
+    const { id: _, ...withoutId } = acceptedVote(ID);
     const answer = await read(app.handle(request("/data", { body: [withoutId] })));
     expect(answer.status).toBe(422);
     expect(answer.body.details).toContainEqual({ field: "[0].id", message: expect.any(String) });
@@ -51,11 +42,11 @@ describe("the producer-http server's internal hop, in process", () => {
   test("a publish Kafka did not acknowledge is 503 with Retry-After; a full queue says so", async () => {
     const { publisher, app } = server();
     publisher.failure = new PublishError("unavailable", "Kafka is unreachable right now; retry shortly");
-    const down = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const down = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(down).toMatchObject({ status: 503, body: { error: "Kafka is unreachable right now; retry shortly" } });
     expect(down.headers.get("retry-after")).toBe("1");
     publisher.failure = new PublishError("overloaded", "queue full");
-    const full = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const full = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(full).toMatchObject({ status: 503, body: { error: "too many votes are waiting to be written; retry shortly" } });
   });
 

@@ -33,6 +33,22 @@ export const CONSUMERS_SEEN_KEY = "marimba:consumers:seen";
 export const CONSUMER_HEARTBEAT_MS = 1000;
 export const CONSUMER_SEEN_RETENTION_MS = 60 * 60 * 1000;
 
+/**
+ * The vote ids the counters include, each with the route it was counted in: 65,536 small hashes
+ * (the id's last four characters name the hash, the rest is the field), so each stays a compact
+ * listpack of ~40 bytes an id. Written by the counters' script in the same step as the counts, it
+ * tells a second copy of a vote id (a keyed retry) from a batch delivered again after a crash
+ * without reading the log. Entries are never removed: an id counted once is never counted again.
+ */
+export const COUNTED_IDS_PREFIX = "marimba:votes:counted:";
+/** Characters of the id at its end that name its hash in `COUNTED_IDS_PREFIX`. */
+export const COUNTED_ID_BUCKET_CHARS = 4;
+
+/** Where the counted-ids set keeps one id: its hash and field. */
+export function countedIdSlot(id: string): { key: string; field: string } {
+  return { key: COUNTED_IDS_PREFIX + id.slice(-COUNTED_ID_BUCKET_CHARS), field: id.slice(0, -COUNTED_ID_BUCKET_CHARS) };
+}
+
 /** Hash partition → last offset applied to the counters, for one topic. */
 export function appliedOffsetsKey(topic: string): string {
   return `marimba:offsets:${topic}`;
