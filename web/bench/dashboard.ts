@@ -54,7 +54,7 @@ async function readLatency(path: string, clients = 50, each = 20): Promise<Recor
     return ms.sort((a, b) => a - b);
   };
   await run(10, 10); // warm-up
-  const sequential = await run(1, clients * each > 200 ? 200 : clients * each);
+  const sequential = await run(1, Math.min(clients * each, 200));
   const concurrent = await run(clients, each);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
