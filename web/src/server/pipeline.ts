@@ -67,7 +67,8 @@ function fingerprint(applied: Map<number, number>): string {
 /**
  * Watches the pipeline from the outside: how many accepted votes Kafka holds that the counters
  * do not (exact: both sides are offsets), when each consumer replica last beat and when the
- * applied offsets last moved, and the state of each store. Every read has a deadline; one store's trouble never hides another's.
+ * applied offsets last moved, and the state of each store. Every read has a deadline; one
+ * store's trouble never hides another's.
  */
 export class PipelineWatch {
   readonly redis = new DependencyTracker();
