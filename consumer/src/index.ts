@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import {
   createKafka,
   createLogger,
@@ -14,7 +15,8 @@ import { createProbeApp } from "./app.ts";
 import { CONSUMER_GROUP, VoteConsumer } from "./consumer.ts";
 import { CounterRepair } from "./counter-repair.ts";
 import { RECOUNT_LOCK_KEY, TallyCounters } from "./counters.ts";
-import { consumerMetrics, newestVotesMetrics, voteLogMetrics } from "./metrics.ts";
+import { ConsumerHeartbeat } from "./heartbeat.ts";
+import { consumerMetrics, heartbeatMetrics, newestVotesMetrics, voteLogMetrics } from "./metrics.ts";
 import { MongoStore } from "./mongo-store.ts";
 import { NewestVotes } from "./newest.ts";
 import { recount } from "./recount.ts";
@@ -74,6 +76,9 @@ await runService(logger, async () => {
     counters: () => repair.reason ?? consumer.failingOn("unknown") ?? true,
   }).listen({ hostname: config.HOST, port: config.PORT });
 
+  // In Kubernetes the host name is the pod's name; locally the pid tells replicas apart.
+  const heartbeat = new ConsumerHeartbeat(redis, `${hostname()}-${process.pid}`, logger, heartbeatMetrics(registry)).start();
+
   await voteLog.ensureIndexes();
   await repairAdmin.connect();
   await repair.check().catch((error: Error) => logger.warn({ err: error }, "could not check the counters against Kafka at start-up"));
@@ -82,6 +87,7 @@ await runService(logger, async () => {
   logger.info({ port: config.PORT, topic: config.KAFKA_TOPIC }, "consuming votes");
   return {
     async stop() {
+      heartbeat.stop();
       await consumer.stop();
       await server.stop();
       await kafkaProbe.close();

@@ -2,6 +2,7 @@ import type { Registry } from "@marimba/shared";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ConsumerObserver } from "./consumer.ts";
 import type { CounterRepairDeps } from "./counter-repair.ts";
+import type { HeartbeatObserver } from "./heartbeat.ts";
 import type { NewestVotesObserver } from "./newest.ts";
 import type { VoteLogObserver } from "./vote-log.ts";
 
@@ -86,6 +87,16 @@ export function consumerMetrics(registry: Registry): ConsumerObserver & { repair
       restarts.inc();
     },
   };
+}
+
+export function heartbeatMetrics(registry: Registry): HeartbeatObserver {
+  const beats = new Counter({
+    name: "marimba_consumer_heartbeats_total",
+    help: "Heartbeats written to Redis for the dashboard, by outcome (ok, failed)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  return { beat: (ok) => beats.inc({ outcome: ok ? "ok" : "failed" }) };
 }
 
 export function newestVotesMetrics(registry: Registry): NewestVotesObserver {

@@ -9,6 +9,8 @@ import {
   TALLY_HASHES,
   type TallyDelta,
   tallyKeys,
+  VOTE_SERIES_KEY,
+  VOTE_SERIES_RETENTION_MS,
   VOTES_COLLECTION,
 } from "@marimba/shared";
 import type { Redis } from "ioredis";
@@ -71,14 +73,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-// The fenced swap. KEYS: lock, total, the 4 hashes, their 4 staging hashes, then every applied
-// offsets key counted. ARGV: lock token, total, then per offsets key its field count and fields.
-// It swaps only if the lock is still this recount's and every applied offset is still the one
-// counted to (so no batch was applied meanwhile), and releases the lock in the same step.
+// The fenced swap. KEYS: lock, total, the 4 hashes, their 4 staging hashes, the votes-over-time
+// stream, then every applied offsets key counted. ARGV: lock token, total, then per offsets key
+// its field count and fields. It swaps only if the lock is still this recount's and every applied
+// offset is still the one counted to (so no batch was applied meanwhile), and releases the lock in
+// the same step. When the swap changes the route counters it adds one stream entry with the
+// change per route (`source recount`), so the series still sums to what the counters gained.
 const SWAP_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local a = 3
-for k = 11, #KEYS do
+for k = 12, #KEYS do
   local n = tonumber(ARGV[a])
   a = a + 1
   if redis.call('HLEN', KEYS[k]) ~= n then return 0 end
@@ -87,6 +91,7 @@ for k = 11, #KEYS do
     a = a + 2
   end
 end
+local before = redis.call('HGETALL', KEYS[6])
 redis.call('SET', KEYS[2], ARGV[2])
 for i = 3, 6 do
   if redis.call('EXISTS', KEYS[i + 4]) == 1 then
@@ -97,6 +102,29 @@ for i = 3, 6 do
   end
 end
 redis.call('DEL', KEYS[1])
+local changes = {}
+local after = redis.call('HGETALL', KEYS[6])
+local old = {}
+for i = 1, #before, 2 do old[before[i]] = tonumber(before[i + 1]) end
+for i = 1, #after, 2 do
+  local change = tonumber(after[i + 1]) - (old[after[i]] or 0)
+  old[after[i]] = nil
+  if change ~= 0 then
+    changes[#changes + 1] = after[i]
+    changes[#changes + 1] = string.format('%d', change)
+  end
+end
+for i = 1, #before, 2 do
+  if old[before[i]] and old[before[i]] ~= 0 then
+    changes[#changes + 1] = before[i]
+    changes[#changes + 1] = string.format('%d', -old[before[i]])
+  end
+end
+if #changes > 0 then
+  local now = redis.call('TIME')
+  local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
+  redis.call('XADD', KEYS[11], 'MINID', '~', oldest, '*', 'total', ARGV[2], 'source', 'recount', unpack(changes))
+end
 return 1
 `;
 
@@ -324,6 +352,7 @@ async function fencedSwap(
     tallyKeys.total,
     ...TALLY_HASHES.map((hash) => tallyKeys[hash]),
     ...TALLY_HASHES.map((hash) => staging(tallyKeys[hash])),
+    VOTE_SERIES_KEY,
     ...topics.map(appliedOffsetsKey),
   ];
   const outcome = await redis.eval(SWAP_SCRIPT, keys.length, ...keys, ...args);

@@ -37,6 +37,22 @@ describe("Grafana", () => {
     expect(overTime?.target).toMatchObject({ command: "xrange", keyName: VOTE_SERIES_KEY });
   });
 
+  test("votes per route over time come from the same stream, each route its own series, the running total and recount marks left out", () => {
+    const overTime = dashboardTargets(dashboard).filter(
+      ({ panel, target }) => panel.type === "timeseries" && target.command === "xrange" && target.keyName === VOTE_SERIES_KEY,
+    );
+    const excluded = (panel: (typeof overTime)[number]["panel"]) =>
+      (
+        (panel.transformations ?? []).find((t) => t.id === "organize") as
+          | { options?: { excludeByName?: Record<string, boolean> } }
+          | undefined
+      )?.options?.excludeByName ?? {};
+    const perRoute = overTime.find(({ panel }) => !excluded(panel).http && !excluded(panel).grpc);
+    expect(perRoute).toBeDefined();
+    if (perRoute) expect(excluded(perRoute.panel)).toMatchObject({ total: true, source: true });
+    for (const { panel } of overTime) expect(excluded(panel).source).toBe(true);
+  });
+
   test("no panel carries a transformation that expects a Field/Value table the plugin's HGETALL never returns", () => {
     const transformations = dashboardTargets(dashboard).flatMap(({ panel }) =>
       (panel.transformations ?? []).map((t) => `${panel.title}: ${t.id}`),

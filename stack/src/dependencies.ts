@@ -50,6 +50,17 @@ export function ensureDebianPackage(command: string, pkg: string, what: string):
 /** The browser the dashboard's browser tests drive: `CHROMIUM_PATH`, or Debian's chromium. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/** Debian's Chromium started the way a root, offline machine needs it (the browser tests and the dashboard bench). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 export function ensureChromium(): void {
   if (process.env.CHROMIUM_PATH) return;
   ensureDebianPackage(CHROMIUM_PATH, "chromium", "Chromium (for the dashboard's browser tests)");

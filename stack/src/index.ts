@@ -5,6 +5,7 @@
 export { type Component, type StartOutcome, startComponent, stopComponent } from "./components.ts";
 export { type DemoRoute, demoLoad, demoRoutes, sampleVotes } from "./demo.ts";
 export {
+  CHROMIUM_ARGS,
   CHROMIUM_PATH,
   dependencies,
   ensureChromium,

@@ -2,13 +2,14 @@
  * What an operator's browser sees of the dashboard, measured against the running local stack:
  * page weight over the wire, vote→browser delay (accepted 202 → the stream event that carries it:
  * the counted tally, and the newest-votes list) at idle and under load, and the renderer's main
- * thread CPU idle and under load (Chrome's TaskDuration over wall time).
+ * thread CPU idle and under load (Chrome's TaskDuration over wall time), and `/api/tally` one request
+ * at a time and with 50 clients at once (they share one Redis read).
  *   bun web/bench/dashboard.ts [--rate 300] [--seconds 30]
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CHROMIUM_PATH, ROOT, urls } from "@marimba/stack";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, urls } from "@marimba/stack";
 import { chromium, type Page } from "playwright-core";
 
 const { values } = parseArgs({ options: { rate: { type: "string", default: "300" }, seconds: { type: "string", default: "30" } } });
@@ -34,6 +35,35 @@ async function pageWeight(): Promise<Record<string, number>> {
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+/** p50/p99 of `path`, one request at a time and then with `clients` at once. */
+async function readLatency(path: string, clients = 50, each = 20): Promise<Record<string, number>> {
+  const run = async (callers: number, requests: number) => {
+    const ms: number[] = [];
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        for (let i = 0; i < requests; i++) {
+          const started = performance.now();
+          const response = await fetch(`${urls.dashboard}${path}`);
+          await response.arrayBuffer();
+          if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+          ms.push(performance.now() - started);
+        }
+      }),
+    );
+    return ms.sort((a, b) => a - b);
+  };
+  await run(10, 10); // warm-up
+  const sequential = await run(1, Math.min(clients * each, 200));
+  const concurrent = await run(clients, each);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: round(percentile(sequential, 50)),
+    p99: round(percentile(sequential, 99)),
+    [`p50 at ${clients} clients`]: round(percentile(concurrent, 50)),
+    [`p99 at ${clients} clients`]: round(percentile(concurrent, 99)),
+  };
+}
 
 /** Sends `count` probe votes one by one and times each from its 202 to the stream events that carry it. */
 async function probeDelays(
@@ -97,23 +127,13 @@ async function rendererCpu(page: Page, ms: number): Promise<number> {
   return ((after.TaskDuration ?? 0) - (before.TaskDuration ?? 0)) / ((after.Timestamp ?? 0) - (before.Timestamp ?? 0) || 1);
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM_PATH,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(urls.dashboard);
   await page.waitForTimeout(3000);
   console.log("page weight over the wire (bytes, brotli):", JSON.stringify(await pageWeight()));
+  console.log("/api/tally (ms):", JSON.stringify(await readLatency("/api/tally")));
   console.log(`renderer CPU idle: ${(100 * (await rendererCpu(page, 15_000))).toFixed(1)} % of a core`);
   console.log("vote→browser delay at idle (ms):", JSON.stringify(await probeDelays(page, 25)));
   const load = spawn(

@@ -61,8 +61,19 @@ export interface PartitionLag {
   lag: number;
 }
 
-/** The consumer as the counters show it: counting, caught up, or stalled with votes waiting. */
-export type ConsumerState = "counting" | "caught-up" | "stalled" | "unknown";
+/**
+ * The consumer as its heartbeats and the counters show it: counting, caught up, stalled with votes
+ * waiting, or stopped (no replica has beaten lately).
+ */
+export type ConsumerState = "counting" | "caught-up" | "stalled" | "stopped" | "unknown";
+
+/** One consumer replica and when it last beat (`marimba:consumers:seen`), on the dashboard server's clock. */
+export interface ConsumerReplica {
+  replica: string;
+  lastSeenAt: string;
+  /** It has beaten within the last 3 s. */
+  alive: boolean;
+}
 
 /** `GET /api/status` and SSE `status`: what each dependency is doing and how far the counters are behind Kafka. */
 export interface PipelineStatus {
@@ -71,8 +82,12 @@ export interface PipelineStatus {
   lag: { total: number | null; partitions: PartitionLag[] };
   consumer: {
     state: ConsumerState;
-    /** When the applied offsets last moved (seen by this dashboard instance); null if not since it started. */
+    /** The newest heartbeat of any replica; null when none has beaten within the last hour (or Redis is unanswered). */
     lastSeenAt: string | null;
+    /** When the applied offsets last moved (seen by this dashboard instance); null if not since it started. */
+    lastMovedAt: string | null;
+    /** Every replica seen within the last hour, the most recently seen first. */
+    replicas: ConsumerReplica[];
   };
   readAt: string;
 }

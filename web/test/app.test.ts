@@ -29,7 +29,7 @@ const status: PipelineStatus = {
     kafka: { state: "ok", since: "2026-12-01T10:00:00.000Z" },
   },
   lag: { total: 7, partitions: [{ partition: 0, end: 10, applied: 2, lag: 7 }] },
-  consumer: { state: "stalled", lastSeenAt: "2026-12-01T10:00:00.000Z" },
+  consumer: { state: "stalled", lastSeenAt: "2026-12-01T10:00:04.000Z", lastMovedAt: "2026-12-01T10:00:00.000Z", replicas: [] },
   readAt: "2026-12-01T10:00:05.000Z",
 };
 

@@ -9,7 +9,7 @@ const ok = { state: "ok" as const, since: "2026-12-01T10:00:00.000Z" };
 const status: PipelineStatus = {
   dependencies: { redis: ok, mongo: ok, kafka: ok },
   lag: { total: 0, partitions: [] },
-  consumer: { state: "caught-up", lastSeenAt: null },
+  consumer: { state: "caught-up", lastSeenAt: "2026-12-01T10:00:00.000Z", lastMovedAt: null, replicas: [] },
   readAt: "2026-12-01T10:00:00.000Z",
 };
 const live: HealthInput = { connection: "live", tally, newest, status, problem: null, downSince: null };
@@ -37,16 +37,35 @@ describe("the page's state", () => {
     ]);
   });
 
-  test("a stalled consumer is Degraded with the number of votes waiting", () => {
-    const stalled: PipelineStatus = {
-      ...status,
-      lag: { total: 42, partitions: [] },
-      consumer: { state: "stalled", lastSeenAt: "2026-12-01T10:00:00.000Z" },
-    };
-    const health = pageHealth({ ...live, status: stalled });
-    expect(health.state).toBe("degraded");
-    expect(health.parts[0]?.reason).toContain("42 votes are waiting");
-  });
+  const consumerCases: {
+    name: string;
+    consumer: Partial<PipelineStatus["consumer"]>;
+    waiting: number;
+    part: { since: string; reason: string };
+  }[] = [
+    {
+      name: "a stalled consumer is Degraded since the offsets last moved, with the number of votes waiting",
+      consumer: { state: "stalled", lastMovedAt: "2026-12-01T10:00:00.000Z" },
+      waiting: 42,
+      part: { since: "2026-12-01T10:00:00.000Z", reason: "the consumer is not counting: 42 votes are waiting" },
+    },
+    {
+      name: "a stopped consumer is Degraded since it was last seen, with the number of votes waiting",
+      consumer: { state: "stopped", lastSeenAt: "2026-12-01T09:59:50.000Z" },
+      waiting: 604,
+      part: { since: "2026-12-01T09:59:50.000Z", reason: "no consumer is running: 604 votes are waiting" },
+    },
+  ];
+  for (const { name, consumer, waiting, part } of consumerCases) {
+    test(name, () => {
+      const health = pageHealth({
+        ...live,
+        status: { ...status, lag: { total: waiting, partitions: [] }, consumer: { ...status.consumer, ...consumer } },
+      });
+      expect(health.state).toBe("degraded");
+      expect(health.parts).toEqual([{ part: "Counting (consumer)", ...part }]);
+    });
+  }
 
   test("Redis unreadable marks the tallies stale and names Redis once", () => {
     const problem = { error: "Redis cannot be reached", at: "2026-12-01T10:02:00.000Z" };

@@ -13,7 +13,7 @@ const status: PipelineStatus = {
     kafka: { state: "ok", since: "2026-12-01T10:00:00.000Z" },
   },
   lag: { total: 0, partitions: [] },
-  consumer: { state: "caught-up", lastSeenAt: null },
+  consumer: { state: "caught-up", lastSeenAt: null, lastMovedAt: null, replicas: [] },
   readAt: "2026-12-01T10:00:00.000Z",
 };
 

@@ -1,7 +1,7 @@
 /** Pipeline lag and the consumer's state from Kafka's end offsets and the counters' applied offsets, with fake sources. */
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { PipelineWatch, partitionLags, STALL_AFTER_MS } from "../src/server/pipeline.ts";
+import { GONE_AFTER_MS, PipelineWatch, partitionLags, STALL_AFTER_MS } from "../src/server/pipeline.ts";
 import { Deadlined, ReadError, storeAddress, withDeadline } from "../src/server/reads.ts";
 
 describe("pipeline lag", () => {
@@ -23,8 +23,13 @@ describe("pipeline lag", () => {
 });
 
 describe("PipelineWatch", () => {
-  function watch() {
-    const state = { end: new Map([[0, 10]]), applied: new Map([[0, 9]]), kafkaDown: false };
+  function watch(now: () => number = Date.now) {
+    const state = {
+      end: new Map([[0, 10]]),
+      applied: new Map([[0, 9]]),
+      kafkaDown: false,
+      seen: [{ replica: "consumer-a", lastSeenAt: new Date(now()).toISOString(), ageMs: 0 }],
+    };
     const pipeline = new PipelineWatch(
       {
         kafka: {
@@ -33,28 +38,53 @@ describe("PipelineWatch", () => {
             return state.end;
           },
         },
-        redis: { appliedOffsets: async () => state.applied },
+        redis: { appliedOffsets: async () => state.applied, consumersSeen: async () => state.seen },
         mongo: { ping: async () => true },
       },
       { kafka: new Deadlined("Kafka", 100), redis: new Deadlined("Redis", 100), mongo: new Deadlined("MongoDB", 100) },
+      now,
     );
     return { state, pipeline };
   }
 
   test("caught up, then counting while the offsets move, then stalled once they stop with votes waiting", async () => {
-    const { state, pipeline } = watch();
     let now = Date.now();
-    const at = () => now;
-    expect((await pipeline.read(at)).consumer.state).toBe("caught-up");
+    const { state, pipeline } = watch(() => now);
+    expect((await pipeline.read()).consumer.state).toBe("caught-up");
     state.end = new Map([[0, 15]]);
     state.applied = new Map([[0, 11]]);
-    const counting = await pipeline.read(at);
+    const counting = await pipeline.read();
     expect(counting.lag.total).toBe(3);
-    expect(counting.consumer).toEqual({ state: "counting", lastSeenAt: new Date(now).toISOString() });
+    expect(counting.consumer).toEqual({
+      state: "counting",
+      lastSeenAt: new Date(now).toISOString(),
+      lastMovedAt: new Date(now).toISOString(),
+      replicas: [{ replica: "consumer-a", lastSeenAt: new Date(now).toISOString(), alive: true }],
+    });
     now += STALL_AFTER_MS;
-    const stalled = await pipeline.read(at);
+    state.seen = [{ replica: "consumer-a", lastSeenAt: new Date(now).toISOString(), ageMs: 0 }];
+    const stalled = await pipeline.read();
     expect(stalled.consumer.state).toBe("stalled");
     expect(stalled.lag.total).toBe(3);
+  });
+
+  test("a consumer that stops beating is stopped once its last beat is GONE_AFTER_MS old, whatever the lag", async () => {
+    const { state, pipeline } = watch();
+    const lastBeat = state.seen[0]?.lastSeenAt ?? "";
+    expect((await pipeline.read()).consumer.state).toBe("caught-up");
+    state.seen = [{ replica: "consumer-a", lastSeenAt: lastBeat, ageMs: GONE_AFTER_MS - 1 }];
+    expect((await pipeline.read()).consumer.state).toBe("caught-up");
+    state.seen = [{ replica: "consumer-a", lastSeenAt: lastBeat, ageMs: GONE_AFTER_MS }];
+    state.end = new Map([[0, 14]]);
+    const stopped = await pipeline.read();
+    expect(stopped.consumer).toMatchObject({ state: "stopped", lastSeenAt: lastBeat, replicas: [{ replica: "consumer-a", alive: false }] });
+    expect(stopped.lag.total).toBe(4);
+  });
+
+  test("no replica ever seen is stopped, with lastSeenAt null", async () => {
+    const { state, pipeline } = watch();
+    state.seen = [];
+    expect((await pipeline.read()).consumer).toMatchObject({ state: "stopped", lastSeenAt: null, replicas: [] });
   });
 
   test("Kafka away: the lag is unknown (null), and Kafka is named unreachable with since when", async () => {

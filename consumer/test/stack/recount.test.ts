@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { TALLY_HASHES, tallyKeys } from "@marimba/shared";
+import { TALLY_HASHES, tallyKeys, VOTE_SERIES_KEY } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import { post, readTallies, settle, stackEnv, uniqueVote, urls, waitFor } from "@marimba/testkit";
 import { RECOUNT_LOCK_KEY } from "../../src/counters.ts";
@@ -23,6 +23,26 @@ async function sendBand(count: number): Promise<string> {
 
 const bandCount = async (name: string) => Number((await redis.hget(tallyKeys.band, name)) ?? 0);
 
+/** Redis's clock now, in ms: the clock the votes-over-time stream's ids are on. */
+async function redisNow(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** The votes-over-time stream from `since` (ms): its entries, and the sum of their counts per route. */
+async function seriesSince(since: number) {
+  const entries = (await redis.xrange(VOTE_SERIES_KEY, String(since), "+")) as [string, string[]][];
+  const routes: Record<string, number> = {};
+  for (const [, fields] of entries) {
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const field = fields[i] as string;
+      if (field === "total" || field === "source") continue;
+      routes[field] = (routes[field] ?? 0) + Number(fields[i + 1]);
+    }
+  }
+  return { entries, routes, total: Object.values(routes).reduce((sum, n) => sum + n, 0) };
+}
+
 const mongo = createMongo(stackEnv.MONGO_URL);
 const redis = createRedis(stackEnv.REDIS_URL);
 const db = mongo.db(stackEnv.MONGO_DB);
@@ -44,6 +64,33 @@ describe("recount (real MongoDB and Redis)", () => {
     const result = await recount(db, redis);
     expect(result.total).toBe(before.total);
     expect(await readTallies()).toEqual(before);
+  }, 240_000);
+
+  test("a recount that changes the counters adds the change to the votes-over-time series, so it still sums to what they gained", async () => {
+    const vote = uniqueVote();
+    expect((await post(`${urls.http}/http/votes`, [vote, vote])).status).toBe(202);
+    await settle();
+    const truth = await readTallies();
+    // As after Redis lost the counters: from here they go from 0 back to the log's truth.
+    await redis.del(tallyKeys.total, ...TALLY_HASHES.map((hash) => tallyKeys[hash]));
+    const lost = await redisNow();
+    await Bun.sleep(2);
+    await recount(db, redis);
+    expect(await readTallies()).toEqual(truth);
+    const series = await seriesSince(lost);
+    expect(series.entries).toHaveLength(1);
+    expect(series.entries[0]?.[1]).toEqual(expect.arrayContaining(["total", String(truth.total), "source", "recount"]));
+    expect(series.routes).toEqual(truth.route);
+    expect(series.total).toBe(truth.total);
+  }, 240_000);
+
+  test("a recount that finds the counters exact leaves the votes-over-time series as it was", async () => {
+    await settle();
+    const since = await redisNow();
+    const before = await readTallies();
+    await recount(db, redis);
+    expect(await readTallies()).toEqual(before);
+    expect((await seriesSince(since)).entries).toEqual([]);
   }, 240_000);
 
   test("votes arriving during a recount are counted once, after it", async () => {

@@ -71,3 +71,29 @@ export class Coalescer<T> {
     );
   }
 }
+
+/**
+ * One read at a time, shared by every caller that asks while it runs: N concurrent callers cost
+ * one round trip, not N. A caller that arrives while a read is running gets that read's answer
+ * (at most one round trip old); the next caller after it settles starts a fresh one.
+ */
+export class SharedRead<T> {
+  private running: Promise<T> | null = null;
+
+  constructor(private readonly read: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.running) return this.running;
+    let started: Promise<T>;
+    try {
+      started = this.read();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const running = started.finally(() => {
+      if (this.running === running) this.running = null;
+    });
+    this.running = running;
+    return running;
+  }
+}

@@ -16,11 +16,22 @@ export const TALLY_HASHES: readonly TallyHash[] = ["band", "album", "rank", "rou
 /**
  * Redis stream of counted batches, written in the same script step as the counters: one entry per
  * batch, its id the Redis time it was counted, fields `total` (the counter after it) and one count
- * per route. Trimmed to `VOTE_SERIES_RETENTION_MS`; read with XRANGE by the dashboard and Grafana.
+ * per route. A recount that changes the counters adds one entry with the change per route (which
+ * may be negative) and `source` = `recount`, so the series always sums to what the counters
+ * gained. Trimmed to `VOTE_SERIES_RETENTION_MS`; read with XRANGE by the dashboard and Grafana.
  */
 export const VOTE_SERIES_KEY = "marimba:votes:series";
 /** How long the series keeps entries: the dashboard's 15 minutes and a minute to spare. */
 export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
+
+/**
+ * Sorted set replica → the Redis time (ms) it last beat: every consumer replica writes its own
+ * member every `CONSUMER_HEARTBEAT_MS`; members older than `CONSUMER_SEEN_RETENTION_MS` are
+ * dropped, and the key expires once no replica has beaten for that long.
+ */
+export const CONSUMERS_SEEN_KEY = "marimba:consumers:seen";
+export const CONSUMER_HEARTBEAT_MS = 1000;
+export const CONSUMER_SEEN_RETENTION_MS = 60 * 60 * 1000;
 
 /**
  * The vote ids the counters include, each with the route it was counted in (`countedRoute`): 65,536 small hashes

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Coalescer } from "../src/coalesce.ts";
+import { Coalescer, SharedRead } from "../src/coalesce.ts";
 import { HttpError } from "../src/http.ts";
 import { acceptVote, type Vote } from "../src/vote.ts";
 
@@ -96,5 +96,36 @@ describe("vote coalescer", () => {
     void coalescer.forward(votes(1));
     void coalescer.forward(votes(1));
     expect(batches.map((batch) => batch.votes.length)).toEqual([1, 1]);
+  });
+});
+
+describe("shared read", () => {
+  test("callers that ask while a read runs share it; the next caller after it settles starts another", async () => {
+    let reads = 0;
+    const release: ((value: number) => void)[] = [];
+    const shared = new SharedRead(() => {
+      reads += 1;
+      return new Promise<number>((resolve) => release.push(resolve));
+    });
+    const together = [shared.get(), shared.get(), shared.get()];
+    expect(reads).toBe(1);
+    release[0]?.(1);
+    expect(await Promise.all(together)).toEqual([1, 1, 1]);
+    const later = shared.get();
+    expect(reads).toBe(2);
+    release[1]?.(2);
+    expect(await later).toBe(2);
+  });
+
+  test("a failed read fails every caller sharing it and is not kept", async () => {
+    let reads = 0;
+    const shared = new SharedRead(async () => {
+      reads += 1;
+      if (reads === 1) throw new Error("gone");
+      return reads;
+    });
+    const failed = await Promise.allSettled([shared.get(), shared.get()]);
+    expect(failed.map((outcome) => outcome.status)).toEqual(["rejected", "rejected"]);
+    expect(await shared.get()).toBe(2);
   });
 });

@@ -56,7 +56,7 @@ export function pipelineMetrics(registry: Registry, read: () => Promise<Pipeline
   });
   new Gauge({
     name: "marimba_consumer_last_seen_seconds",
-    help: "Unix time the counters' applied offsets last moved, as this dashboard saw it; absent until then",
+    help: "Unix time of the newest consumer heartbeat (any replica); absent when none is known",
     registers: [registry],
     async collect() {
       const { consumer } = await status();

@@ -1,3 +1,4 @@
+import { SharedRead } from "@marimba/shared";
 import type { ConsumerState, PartitionLag, PipelineStatus } from "../contract.ts";
 import { type Deadlined, DependencyTracker } from "./reads.ts";
 
@@ -11,13 +12,25 @@ export interface AppliedOffsets {
   appliedOffsets(): Promise<Map<number, number>>;
 }
 
+/** A consumer replica's last heartbeat, and how old it was when read (on the clock that stamped it). */
+export interface ConsumerSighting {
+  replica: string;
+  lastSeenAt: string;
+  ageMs: number;
+}
+
+/** Each consumer replica's last heartbeat, most recent first. */
+export interface ConsumerSightings {
+  consumersSeen(): Promise<ConsumerSighting[]>;
+}
+
 export interface StorePing {
   ping(): Promise<unknown>;
 }
 
 export interface PipelineSources {
   kafka: EndOffsets;
-  redis: AppliedOffsets;
+  redis: AppliedOffsets & ConsumerSightings;
   mongo: StorePing;
 }
 
@@ -30,6 +43,9 @@ export interface PipelineReaders {
 
 /** Votes waiting this long with the applied offsets not moving mean the consumer has stalled. */
 export const STALL_AFTER_MS = 3000;
+
+/** No replica beating (every `CONSUMER_HEARTBEAT_MS`) for this long means the consumer has stopped. */
+export const GONE_AFTER_MS = 3000;
 
 /** Lag per partition: end offset − (applied offset + 1); a partition the counters never saw waits whole. */
 export function partitionLags(end: Map<number, number>, applied: Map<number, number>): PartitionLag[] {
@@ -50,37 +66,40 @@ function fingerprint(applied: Map<number, number>): string {
 
 /**
  * Watches the pipeline from the outside: how many accepted votes Kafka holds that the counters
- * do not (exact: both sides are offsets), when the consumer last moved the applied offsets, and
- * the state of each store. Every read has a deadline; one store's trouble never hides another's.
+ * do not (exact: both sides are offsets), when each consumer replica last beat and when the
+ * applied offsets last moved, and the state of each store. Every read has a deadline; one
+ * store's trouble never hides another's.
  */
 export class PipelineWatch {
   readonly redis = new DependencyTracker();
   readonly mongo = new DependencyTracker();
   readonly kafka = new DependencyTracker();
   private lastApplied: string | null = null;
-  private lastSeenAt: number | null = null;
-  private reading: Promise<PipelineStatus> | null = null;
+  private lastMovedAt: number | null = null;
+
+  private readonly reading = new SharedRead(() => this.readNow());
+  private readonly watchingSince: number;
 
   constructor(
     private readonly sources: PipelineSources,
     private readonly readers: PipelineReaders,
-  ) {}
-
-  /** The current status; callers that ask while a read runs share it. */
-  read(now = () => Date.now()): Promise<PipelineStatus> {
-    this.reading ??= this.readNow(now).finally(() => {
-      this.reading = null;
-    });
-    return this.reading;
+    private readonly now: () => number = Date.now,
+  ) {
+    this.watchingSince = now();
   }
 
-  private async readNow(now: () => number): Promise<PipelineStatus> {
+  /** The current status; callers that ask while a read runs share it. */
+  read(): Promise<PipelineStatus> {
+    return this.reading.get();
+  }
+
+  private async readNow(): Promise<PipelineStatus> {
     const [end, applied, mongo] = await Promise.allSettled([
       this.readers.kafka.read(() => this.sources.kafka.endOffsets()),
-      this.readers.redis.read(() => this.sources.redis.appliedOffsets()),
+      this.readers.redis.read(() => Promise.all([this.sources.redis.appliedOffsets(), this.sources.redis.consumersSeen()])),
       this.readers.mongo.read(() => this.sources.mongo.ping()),
     ]);
-    const at = now();
+    const at = this.now();
     if (end.status === "fulfilled") this.kafka.ok(at);
     else this.kafka.failed(end.reason, at);
     if (applied.status === "fulfilled") this.redis.ok(at);
@@ -88,31 +107,35 @@ export class PipelineWatch {
     if (mongo.status === "fulfilled") this.mongo.ok(at);
     else this.mongo.failed(mongo.reason, at);
 
-    if (applied.status === "fulfilled") {
-      const print = fingerprint(applied.value);
-      if (this.lastApplied !== null && print !== this.lastApplied) this.lastSeenAt = at;
+    const [offsets, replicas] = applied.status === "fulfilled" ? applied.value : [null, null];
+    if (offsets) {
+      const print = fingerprint(offsets);
+      if (this.lastApplied !== null && print !== this.lastApplied) this.lastMovedAt = at;
       this.lastApplied = print;
     }
-    const partitions = end.status === "fulfilled" && applied.status === "fulfilled" ? partitionLags(end.value, applied.value) : [];
-    const total = end.status === "fulfilled" && applied.status === "fulfilled" ? partitions.reduce((sum, p) => sum + p.lag, 0) : null;
+    const partitions = end.status === "fulfilled" && offsets ? partitionLags(end.value, offsets) : [];
+    const total = end.status === "fulfilled" && offsets ? partitions.reduce((sum, p) => sum + p.lag, 0) : null;
+    const newest = replicas === null ? undefined : (replicas[0] ?? null);
     return {
       dependencies: { redis: this.redis.current, mongo: this.mongo.current, kafka: this.kafka.current },
       lag: { total, partitions },
       consumer: {
-        state: this.consumerState(total, at),
-        lastSeenAt: this.lastSeenAt === null ? null : new Date(this.lastSeenAt).toISOString(),
+        state: this.consumerState(total, newest, at),
+        lastSeenAt: newest?.lastSeenAt ?? null,
+        lastMovedAt: this.lastMovedAt === null ? null : new Date(this.lastMovedAt).toISOString(),
+        replicas: (replicas ?? []).map(({ replica, lastSeenAt, ageMs }) => ({ replica, lastSeenAt, alive: ageMs < GONE_AFTER_MS })),
       },
       readAt: new Date(at).toISOString(),
     };
   }
 
-  private consumerState(lag: number | null, at: number): ConsumerState {
+  /** `newest` is undefined when the heartbeats could not be read, null when no replica has beaten. */
+  private consumerState(lag: number | null, newest: ConsumerSighting | null | undefined, at: number): ConsumerState {
+    if (newest === null || (newest !== undefined && newest.ageMs >= GONE_AFTER_MS)) return "stopped";
     if (lag === null) return "unknown";
     if (lag === 0) return "caught-up";
     // Votes are waiting: the consumer is counting if the offsets moved lately, stalled if not.
-    const since = this.lastSeenAt ?? this.watchingSince;
+    const since = this.lastMovedAt ?? this.watchingSince;
     return at - since >= STALL_AFTER_MS ? "stalled" : "counting";
   }
-
-  private readonly watchingSince = Date.now();
 }

@@ -16,7 +16,8 @@ export function bucketSeries(entries: readonly StreamEntry[], start: number, sec
     if (index < 0 || index >= seconds) continue;
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const field = fields[i] as string;
-      if (field === "total") continue;
+      // `total` is the counter after the entry; `source` marks a recount's correction.
+      if (field === "total" || field === "source") continue;
       const count = Number(fields[i + 1]);
       if (!Number.isFinite(count)) continue;
       routes[field] ??= new Array<number>(seconds).fill(0);

@@ -70,11 +70,19 @@ export function pageHealth(input: HealthInput): PageHealth {
       if (parts.some((part) => part.part === DEPENDENCY_PARTS[key])) continue;
       parts.push({ part: DEPENDENCY_PARTS[key], since: dependency.since, reason: dependencyReason(dependency) });
     }
+    const waiting = `${status.lag.total ?? "an unknown number of"} votes are waiting`;
     if (status.consumer.state === "stalled") {
       parts.push({
         part: "Counting (consumer)",
+        since: status.consumer.lastMovedAt ?? status.readAt,
+        reason: `the consumer is not counting: ${waiting}`,
+      });
+    } else if (status.consumer.state === "stopped") {
+      parts.push({
+        part: "Counting (consumer)",
         since: status.consumer.lastSeenAt ?? status.readAt,
-        reason: `the consumer is not counting: ${status.lag.total ?? "an unknown number of"} votes are waiting`,
+        // `since` is when a replica was last seen; with none ever seen it is when the status was read.
+        reason: `${status.consumer.lastSeenAt ? "no consumer is running" : "no consumer has been seen"}: ${waiting}`,
       });
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { albumField } from "@marimba/shared";
-import { post, readTallies, uniqueVote, urls, waitFor } from "@marimba/testkit";
+import { services } from "@marimba/stack";
+import { post, readTallies, startComponent, stopComponent, uniqueVote, urls, waitFor } from "@marimba/testkit";
 import type { LiveSnapshot, NewestVotes, PipelineStatus, Tally, VoteRow, VoteSeries, VotesAnswer } from "../../src/contract.ts";
 import { openStream, type StreamEvent } from "./stream-reader.ts";
 
@@ -219,6 +220,40 @@ describe("GET /api/status and /api/series on the real stack", () => {
     const byRoute = (route: string) => (series.routes[route] ?? []).reduce((sum, n) => sum + n, 0);
     expect(byRoute("http") + byRoute("grpc")).toBe(series.total);
   }, 40_000);
+
+  test("a stopped consumer: within 5 s the status says stopped, since when it was last seen, and the lag is the votes accepted since", async () => {
+    const consumer = services.find((component) => component.name === "consumer");
+    if (!consumer) throw new Error("the stack has no consumer");
+    const status = async () => (await (await api("/api/status")).json()) as PipelineStatus;
+    await sendVotes([uniqueVote()]);
+    await waitFor("the lag to be 0", async () => (await status()).lag.total === 0, 10_000, 100);
+    const running = await status();
+    expect(running.consumer.state).toBe("caught-up");
+    expect(running.consumer.replicas.filter((replica) => replica.alive)).toHaveLength(1);
+    expect(Date.parse(running.readAt) - Date.parse(running.consumer.lastSeenAt ?? "")).toBeLessThan(3000);
+    try {
+      await stopComponent(consumer);
+      const stoppedAt = Date.now();
+      await sendVotes([uniqueVote(), uniqueVote(), uniqueVote(), uniqueVote(), uniqueVote()]);
+      // The 5 s from the stop, plus the time the five votes took to send.
+      const within = Date.now() - stoppedAt + 5000;
+      await waitFor("the status to say stopped", async () => (await status()).consumer.state === "stopped", within, 100);
+      const stopped = await status();
+      expect(stopped.lag.total).toBe(5);
+      expect(stopped.consumer.replicas.some((replica) => replica.alive)).toBe(false);
+      const lastSeen = Date.parse(stopped.consumer.lastSeenAt ?? "");
+      expect(lastSeen).toBeLessThanOrEqual(stoppedAt + 1000);
+      await Bun.sleep(1500);
+      const later = await status();
+      // Going old: the same last sighting, read later.
+      expect(later.consumer.lastSeenAt).toBe(stopped.consumer.lastSeenAt);
+      expect(Date.parse(later.readAt) - lastSeen).toBeGreaterThan(Date.parse(stopped.readAt) - lastSeen);
+    } finally {
+      await startComponent(consumer);
+    }
+    await waitFor("the consumer to count the votes", async () => (await status()).lag.total === 0, 60_000, 250);
+    expect((await status()).consumer.state).toBe("caught-up");
+  }, 120_000);
 
   test("/metrics has the pipeline's lag in total and per partition", async () => {
     const metrics = await (await api("/metrics")).text();

@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { CHROMIUM_PATH as CHROMIUM, type Component, mongoComponent, ROOT, redisAnswers, service, services } from "@marimba/stack";
+import {
+  CHROMIUM_PATH as CHROMIUM,
+  CHROMIUM_ARGS,
+  type Component,
+  mongoComponent,
+  ROOT,
+  redisAnswers,
+  service,
+  services,
+} from "@marimba/stack";
 import { ports, post, startComponent, stopComponent, uniqueVote, urls } from "@marimba/testkit";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-/** Debian's Chromium, started the way a root, offline machine needs it. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Where the screenshots of each state go; `MARIMBA_SCREENSHOTS=docs/screenshots` refreshes the README's. */
 const SCREENSHOTS = (() => {
   const dir = process.env.MARIMBA_SCREENSHOTS ?? join(".marimba", "screenshots");
@@ -35,7 +34,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
 }, 60_000);
 
 /**
@@ -186,9 +185,19 @@ describe("the dashboard in a real browser", () => {
     try {
       await badgeSays(page, "Live");
       await stopComponent(consumer);
+      const stoppedAt = Date.now();
       const lagBefore = await numberIn(page, "lag");
       await sendVotes(7);
       const sentAt = Date.now();
+      // Stopped within 5 s of the stop (plus the time the votes took to send), with when it was last seen.
+      await page.waitForFunction(
+        () => document.querySelector("[data-testid=consumer]")?.textContent?.startsWith("consumer stopped"),
+        null,
+        {
+          timeout: sentAt - stoppedAt + 5000,
+        },
+      );
+      console.log(`consumer shown stopped ${Date.now() - stoppedAt} ms after it stopped`);
       await page.waitForFunction(
         (wanted) => Number(document.querySelector("[data-testid=lag]")?.textContent?.replace(/[^\d]/g, "")) >= wanted,
         lagBefore + 7,
@@ -199,11 +208,11 @@ describe("the dashboard in a real browser", () => {
       const shownAfter = Date.now() - sentAt;
       expect(await numberIn(page, "lag")).toBe(lagBefore + 7);
       await badgeSays(page, "Degraded");
-      expect(await page.getByTestId("consumer").textContent()).toContain("stalled");
+      expect(await page.getByTestId("consumer").textContent()).toMatch(/consumer stopped · last seen .+ \(\d+ s ago\)/);
       expect(await page.getByTestId("problem").textContent()).toContain("7 votes are waiting");
       expect(await page.title()).toStartWith("⚠ Degraded");
       await shot(page, "consumer-stopped-1440");
-      // The 5 s the issue asks for is a property of the status loop (1 s) and the stall threshold (3 s), logged here.
+      // The 5 s the issue asks for is a property of the status loop (1 s) and the heartbeat's threshold (3 s), logged here.
       console.log(`lag shown ${shownAfter} ms after the last vote was accepted`);
       await startComponent(consumer);
       await page.waitForFunction(() => document.querySelector("[data-testid=lag]")?.textContent === "0", null, { timeout: 90_000 });
