@@ -221,6 +221,18 @@ function quickVote(body: unknown): Vote | undefined {
   return { id, name, album, year, rank, route, acceptedAt };
 }
 
+/**
+ * The accepted vote a value holds when it is already in the form an edge gives it (trimmed, NFC,
+ * year and rank as strings) and came by this route; undefined for the full check to decide.
+ */
+export function voteAsGiven(value: unknown, route: Route): Vote | undefined {
+  const vote = quickVote(value);
+  if (vote?.route !== route) return undefined;
+  const given = value as Record<string, unknown>;
+  const same = vote.name === given.name && vote.album === given.album && vote.year === given.year && vote.rank === given.rank;
+  return same ? vote : undefined;
+}
+
 /** Every item through `quick`, or undefined as soon as one needs zod. */
 function quickAll<T>(items: readonly unknown[], quick: (item: unknown) => T | undefined): T[] | undefined {
   const values: T[] = [];
@@ -235,7 +247,7 @@ function quickAll<T>(items: readonly unknown[], quick: (item: unknown) => T | un
 const VoteList = z.array(VoteInput);
 
 /** What is wrong with the size of a list of votes, if anything. */
-function countProblem(body: unknown): FieldProblem | null {
+export function countProblem(body: unknown): FieldProblem | null {
   if (!Array.isArray(body)) return null;
   if (body.length === 0) return { field: "(body)", message: "must hold at least one vote" };
   if (body.length > MAX_BULK_VOTES) {
@@ -289,4 +301,14 @@ export function parseAcceptedVotes(body: unknown, route?: Route): Parsed<Vote[]>
 /** Stamps an accepted vote with its acceptance time and id: the one an edge already gave it, or a new UUID v7 (ids sort by time). */
 export function acceptVote(input: VoteInput, route: Route, now: Date = new Date(), id?: string): Vote {
   return { id: id ?? Bun.randomUUIDv7("hex", now), ...input, route, acceptedAt: now.toISOString() };
+}
+
+/** A vote as Kafka holds it (docs/ARCHITECTURE.md): key = its id, value = its compact JSON. */
+export interface EncodedVote {
+  key: string;
+  value: string;
+}
+
+export function encodeVote(vote: Vote): EncodedVote {
+  return { key: vote.id, value: JSON.stringify(vote) };
 }

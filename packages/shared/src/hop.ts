@@ -1,0 +1,76 @@
+/**
+ * The HTTP route's internal hop carries each vote as the Kafka value its edge built: one compact
+ * JSON vote per line (NDJSON). The server checks every line with the edge's rules and hands the
+ * same text to Kafka, so a vote is serialized once between the edge and Kafka. A JSON array of
+ * votes is still read (curl, the bad-input corpus), and is encoded at the server.
+ */
+import { HttpError, MAX_HOP_BODY_BYTES, readJsonBody } from "./http.ts";
+import { readBodyText, repeatedKeys } from "./json.ts";
+import {
+  countProblem,
+  type EncodedVote,
+  encodeVote,
+  type FieldProblem,
+  type Parsed,
+  parseAcceptedVotes,
+  type Route,
+  voteAsGiven,
+} from "./vote.ts";
+
+export const HOP_CONTENT_TYPE = "application/x-ndjson";
+
+/** The body of one hop request: the votes' Kafka values, one per line. */
+export function hopBody(votes: readonly EncodedVote[]): string {
+  let body = "";
+  for (const [i, vote] of votes.entries()) body += i === 0 ? vote.value : `\n${vote.value}`;
+  return body;
+}
+
+/** The lines of a hop body as values; throws the 400 that names the first line that is not JSON. */
+function parseLines(lines: readonly string[]): unknown[] {
+  return lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as unknown;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpError(400, `line ${i + 1} of the body is not valid JSON (${reason})`);
+    }
+  });
+}
+
+/**
+ * The votes of NDJSON lines as Kafka messages: each line as it is when it already holds a vote in
+ * the form its edge gives (the common case: nothing is built again), else every vote checked and
+ * encoded as a JSON array's would be, with the same problems named.
+ */
+export function votesFromLines(lines: readonly string[], route: Route): Parsed<EncodedVote[]> {
+  const count = countProblem(lines);
+  if (count) return { ok: false, problems: [count] };
+  const values = parseLines(lines);
+  const given: EncodedVote[] = [];
+  for (const [i, value] of values.entries()) {
+    const vote = voteAsGiven(value, route);
+    if (!vote || repeatedKeys(lines[i] as string, value).length > 0) break;
+    given.push({ key: vote.id, value: lines[i] as string });
+  }
+  if (given.length === values.length) return { ok: true, value: given };
+  const repeated: FieldProblem[] = values.flatMap((value, i) =>
+    repeatedKeys(lines[i] as string, value).map((problem) => ({ ...problem, field: `[${i}].${problem.field}` })),
+  );
+  if (repeated.length > 0) return { ok: false, problems: repeated };
+  const parsed = parseAcceptedVotes(values, route);
+  return parsed.ok ? { ok: true, value: parsed.value.map(encodeVote) } : parsed;
+}
+
+/** Reads the votes of a hop request, NDJSON or a JSON array, as Kafka messages; throws an HttpError naming the problem. */
+export async function readHopVotes(request: Request, route: Route): Promise<Parsed<EncodedVote[]>> {
+  if (request.headers.get("content-type") !== HOP_CONTENT_TYPE) {
+    const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), route);
+    return parsed.ok ? { ok: true, value: parsed.value.map(encodeVote) } : parsed;
+  }
+  const raw = await readBodyText(request, MAX_HOP_BODY_BYTES);
+  if (typeof raw !== "string") throw new HttpError(raw.status, raw.message);
+  // A body that ends with a newline ends its last line; an empty body holds no vote.
+  const text = raw.endsWith("\n") ? raw.slice(0, -1) : raw;
+  return votesFromLines(text === "" ? [] : text.split("\n"), route);
+}
