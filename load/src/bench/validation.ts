@@ -3,7 +3,7 @@
  * and TypeBox's compiled check (structure only: it neither trims, normalizes nor counts characters).
  * `bun load/src/bench/validation.ts`
  */
-import { acceptVote, parseAcceptedVotes, parseVoteBody, Vote, VoteInput } from "@marimba/shared";
+import { acceptVote, encodeVote, parseAcceptedVotes, parseVoteBody, repeatedKeys, Vote, VoteInput, votesFromLines } from "@marimba/shared";
 import { Type } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 
@@ -35,3 +35,19 @@ time("TypeBox compiled Check (structure only: no trim, NFC, graphemes)", (i) => 
 const zodVote = time("zod Vote.safeParse (what the server ran)", (i) => Vote.safeParse(accepted[i % n]));
 const quickVote = time("parseAcceptedVotes of one (fast path)", (i) => parseAcceptedVotes([accepted[i % n]], "http"));
 console.log(`edge ratio ${(zodInput / quickInput).toFixed(1)}×, server ratio ${(zodVote / quickVote).toFixed(1)}×`);
+
+// The server's side of the HTTP hop, per vote, for batches of 100: a JSON list parsed, checked and
+// encoded again, against NDJSON lines whose text goes to Kafka as it came.
+const batch = accepted.slice(0, 100);
+const list = JSON.stringify(batch);
+const lines = batch.map((vote) => JSON.stringify(vote));
+const body = lines.join("\n");
+const perBatch = (label: string, work: () => unknown) => time(label, (i) => (i % 100 === 0 ? work() : undefined)) * 100;
+const asList = perBatch("hop: JSON list → parse, keys, check, encode (per 100)", () => {
+  const value = JSON.parse(list) as unknown;
+  repeatedKeys(list, value);
+  const parsed = parseAcceptedVotes(value, "http");
+  return parsed.ok ? parsed.value.map(encodeVote) : parsed;
+});
+const asLines = perBatch("hop: NDJSON lines → parse, keys, check, as they came (per 100)", () => votesFromLines(body, "http"));
+console.log(`hop per vote: list ${(asList / 100).toFixed(3)} µs, lines ${(asLines / 100).toFixed(3)} µs`);
