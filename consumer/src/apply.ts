@@ -1,4 +1,4 @@
-import { addVotes, emptyDelta, type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
+import { type Logger, type Vote, Vote as VoteSchema } from "@marimba/shared";
 import type { TallyCounters } from "./counters.ts";
 import { CountersBehindError } from "./failures.ts";
 import type { NewestVotes } from "./newest.ts";
@@ -22,7 +22,7 @@ export interface ApplyResult {
   skipped: number;
   /** Messages that are not a valid vote; logged and passed over. */
   invalid: number;
-  /** Votes whose id was already stored from another Kafka message: logged, not counted again. */
+  /** Votes whose id the counters already included (a second copy, e.g. a keyed retry): logged, not counted again. */
   duplicates: number;
 }
 
@@ -79,17 +79,21 @@ export async function applyBatch(
       const vote = decode(message, deps.logger);
       if (vote) decoded.push({ vote, position: { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) } });
     }
-    const { duplicates } = await deps.voteLog.insert(decoded);
-    for (const { vote, position } of duplicates) {
-      deps.logger.warn({ id: vote.id, position }, "a vote id already stored from another Kafka message; not counted again");
-    }
-    const duplicate = new Set(duplicates);
-    const votes = decoded.filter((positioned) => !duplicate.has(positioned)).map(({ vote }) => vote);
-    await deps.newest?.record(votes);
-    const delta = addVotes(emptyDelta(), votes);
-    const outcome = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, delta);
+    const { alreadyStored } = await deps.voteLog.insert(decoded);
+    const before = new Set(alreadyStored);
+    await deps.newest?.record(decoded.map(({ vote }) => vote));
+    const toCount = decoded.map((positioned) => ({ vote: positioned.vote, stored: !before.has(positioned) }));
+    const { outcome, countedBefore } = await deps.counters.apply(batch.topic, batch.partition, applied, last.offset, toCount);
     if (outcome === "applied") {
-      return { counted: votes.length, skipped, invalid: fresh.length - decoded.length, duplicates: duplicates.length };
+      const duplicates = countedBefore.length;
+      if (duplicates > 0) {
+        const ids = countedBefore.slice(0, 10).map((vote) => vote.id);
+        deps.logger.warn(
+          { partition: batch.partition, duplicates, ids },
+          "vote ids the counters already include (second copies); not counted again",
+        );
+      }
+      return { counted: decoded.length - duplicates, skipped, invalid: fresh.length - decoded.length, duplicates };
     }
     if (outcome === "paused") {
       await Bun.sleep(RECOUNT_POLL_MS);

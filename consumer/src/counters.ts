@@ -1,42 +1,94 @@
 import {
   appliedOffsetsKey,
-  deltaArguments,
+  COUNTED_ID_BUCKET_CHARS,
+  COUNTED_IDS_PREFIX,
+  countArguments,
   TALLY_HASHES,
-  type TallyDelta,
   tallyKeys,
   VOTE_SERIES_KEY,
   VOTE_SERIES_RETENTION_MS,
+  type Vote,
+  type VoteToCount,
   withDeadline,
 } from "@marimba/shared";
 import type { Redis } from "ioredis";
 import { calling } from "./failures.ts";
 
-// Applies a batch's deltas and its last offset in one step, only if the partition's applied
-// offset is still the one the batch was computed against (compare-and-set). A redelivered
-// batch, or a zombie consumer that lost its partition, finds the offset moved and changes nothing.
-// While a recount holds the lock key, every batch waits (-1) so the rebuilt tally is exact.
-// The batch's per-route counts also go to the votes-over-time stream (KEYS[8]) in the same step,
-// so the series always agrees with the counters.
+// Counts a batch and moves its partition's applied offset in one step, only if that offset is
+// still the one the batch was read against (compare-and-set). A redelivered batch, or a zombie
+// consumer that lost its partition, finds the offset moved and changes nothing. While a recount
+// holds the lock key, every batch waits ({-1}) so the rebuilt tally is exact.
+//
+// Each vote's id is added to the counted-ids set (COUNTED_IDS_PREFIX) in the same step; an id
+// already there is a second copy of a vote counted before (a keyed retry, on either route, in any
+// partition) and its share is taken back out of the batch's counts. The copy MongoDB stored
+// (\`stored\` = 1) decides the route an id is counted in, so the counters agree with a recount of
+// the log even when a retry on the other route was counted first.
+//
+// ARGV: partition, expected offset, new offset, n, then n triples (hash 1..4, field, count) that
+// add up the whole batch, then per vote: id, route, stored (1/0), the numbers of its triples.
+// The batch's per-route counts also go to the votes-over-time stream (KEYS[8]), so the series
+// always agrees with the counters. Answers {1, indexes of the votes not counted again}.
+const ROUTE_HASH = String(TALLY_HASHES.indexOf("route") + 1);
 const APPLY_SCRIPT = `
-if redis.call('EXISTS', KEYS[7]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[7]) == 1 then return {-1} end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
-if current ~= ARGV[2] then return 0 end
-local total = redis.call('INCRBY', KEYS[2], ARGV[4])
-local routes = {}
-for i = 5, #ARGV, 3 do
-  redis.call('HINCRBY', KEYS[2 + tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
-  if ARGV[i] == '${TALLY_HASHES.indexOf("route") + 1}' then
-    routes[#routes + 1] = ARGV[i + 1]
-    routes[#routes + 1] = ARGV[i + 2]
+if current ~= ARGV[2] then return {0} end
+local n = tonumber(ARGV[4])
+local counts = {}
+for t = 1, n do counts[t] = tonumber(ARGV[3 * t + 4]) end
+local answer = {1}
+local counted = 0
+local shift = {}
+local first = 5 + 3 * n
+for p = first, #ARGV, 4 do
+  local id = ARGV[p]
+  local key = KEYS[9] .. string.sub(id, -${COUNTED_ID_BUCKET_CHARS})
+  local field = string.sub(id, 1, -${COUNTED_ID_BUCKET_CHARS + 1})
+  local route = ARGV[p + 1]
+  local before = redis.call('HGET', key, field)
+  if not before then
+    redis.call('HSET', key, field, route)
+    counted = counted + 1
+  else
+    answer[#answer + 1] = (p - first) / 4
+    for t in string.gmatch(ARGV[p + 3], '%d+') do
+      t = tonumber(t)
+      counts[t] = counts[t] - 1
+    end
+    if ARGV[p + 2] == '1' and before ~= route then
+      shift[before] = (shift[before] or 0) - 1
+      shift[route] = (shift[route] or 0) + 1
+      redis.call('HSET', key, field, route)
+    end
+  end
+end
+local routeHash = KEYS[2 + ${ROUTE_HASH}]
+for route, change in pairs(shift) do
+  if change ~= 0 and redis.call('HINCRBY', routeHash, route, change) == 0 then redis.call('HDEL', routeHash, route) end
+end
+for t = 1, n do
+  local base = 3 * t + 2
+  if counts[t] ~= 0 then
+    redis.call('HINCRBY', KEYS[2 + tonumber(ARGV[base])], ARGV[base + 1], counts[t])
+    if ARGV[base] == '${ROUTE_HASH}' then shift[ARGV[base + 1]] = (shift[ARGV[base + 1]] or 0) + counts[t] end
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-if ARGV[4] ~= '0' then
+local total = redis.call('INCRBY', KEYS[2], counted)
+local routes = {}
+for route, change in pairs(shift) do
+  if change ~= 0 then
+    routes[#routes + 1] = route
+    routes[#routes + 1] = change
+  end
+end
+if #routes > 0 then
   local now = redis.call('TIME')
   local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
   redis.call('XADD', KEYS[8], 'MINID', '~', oldest, '*', 'total', total, unpack(routes))
 end
-return 1
+return answer
 `;
 
 // Raises partitions' applied offsets to at least the given ones (a repair after Redis lost them);
@@ -54,11 +106,17 @@ const REDIS_DEADLINE_MS = 6000;
 
 export type ApplyOutcome = "applied" | "stale" | "paused";
 
+export interface ApplyAnswer {
+  outcome: ApplyOutcome;
+  /** Of an applied batch, the votes whose id the counters already included: not counted again. */
+  countedBefore: Vote[];
+}
+
 /** Held by a recount while it rebuilds the counters; batches wait for it to go. */
 export const RECOUNT_LOCK_KEY = "marimba:recount:lock";
 
 type ScriptedRedis = Redis & {
-  applyTally(...args: (string | number)[]): Promise<number>;
+  applyTally(...args: (string | number)[]): Promise<number[]>;
   raiseOffsets(...args: (string | number)[]): Promise<number>;
 };
 
@@ -70,7 +128,7 @@ export class TallyCounters {
   private readonly redis: ScriptedRedis;
 
   constructor(redis: Redis) {
-    redis.defineCommand("applyTally", { numberOfKeys: 8, lua: APPLY_SCRIPT });
+    redis.defineCommand("applyTally", { numberOfKeys: 9, lua: APPLY_SCRIPT });
     redis.defineCommand("raiseOffsets", { numberOfKeys: 1, lua: RAISE_OFFSETS_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
@@ -92,11 +150,17 @@ export class TallyCounters {
   }
 
   /**
-   * Adds `delta` and moves the partition to `newOffset`: "stale" when `expectedOffset` is no
-   * longer the applied offset, "paused" while a recount holds the counters.
+   * Counts the votes (each id once, ever) and moves the partition to `newOffset`: "stale" when
+   * `expectedOffset` is no longer the applied offset, "paused" while a recount holds the counters.
    */
-  async apply(topic: string, partition: number, expectedOffset: string, newOffset: string, delta: TallyDelta): Promise<ApplyOutcome> {
-    const outcome = await call("counting a batch", () =>
+  async apply(
+    topic: string,
+    partition: number,
+    expectedOffset: string,
+    newOffset: string,
+    votes: readonly (VoteToCount & { vote: Vote })[],
+  ): Promise<ApplyAnswer> {
+    const [outcome, ...again] = await call("counting a batch", () =>
       this.redis.applyTally(
         appliedOffsetsKey(topic),
         tallyKeys.total,
@@ -106,14 +170,17 @@ export class TallyCounters {
         tallyKeys.route,
         RECOUNT_LOCK_KEY,
         VOTE_SERIES_KEY,
+        COUNTED_IDS_PREFIX,
         String(partition),
         expectedOffset,
         newOffset,
-        String(delta.total),
-        ...deltaArguments(delta),
+        ...countArguments(votes),
       ),
     );
-    return outcome === 1 ? "applied" : outcome === 0 ? "stale" : "paused";
+    return {
+      outcome: outcome === 1 ? "applied" : outcome === 0 ? "stale" : "paused",
+      countedBefore: again.map((index) => (votes[index] as VoteToCount & { vote: Vote }).vote),
+    };
   }
 
   async ping(): Promise<boolean> {

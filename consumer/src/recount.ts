@@ -1,6 +1,7 @@
 import {
   addVotes,
   appliedOffsetsKey,
+  countedIdSlot,
   emptyDelta,
   type StoredVote,
   TALLY_HASHES,
@@ -117,7 +118,13 @@ async function appliedOffsets(redis: Redis): Promise<AppliedOffsets> {
   return offsets;
 }
 
-type Counted = Pick<StoredVote, "name" | "album" | "year" | "rank" | "route" | "topic" | "partition" | "offset">;
+type Counted = Pick<StoredVote, "_id" | "name" | "album" | "year" | "rank" | "route" | "topic" | "partition" | "offset">;
+
+/** A vote id the counters include, and the route it is counted in. */
+export interface CountedId {
+  id: string;
+  route: string;
+}
 
 /**
  * Counts the votes MongoDB holds up to the given applied offsets: exactly what the counters
@@ -133,6 +140,13 @@ export async function countFromLog(
     attempt?: number;
     /** Checked after each cursor batch: true ends the pass early (its result is then not used). */
     abandoned?: () => boolean;
+    /** Given the ids counted, a cursor batch at a time. */
+    counted?: (ids: CountedId[]) => Promise<void>;
+    /**
+     * Of votes stored past their partition's applied offset, which ids the counters include
+     * through another copy (a retry counted from another partition first): those count too.
+     */
+    countedElsewhere?: (ids: string[]) => Promise<boolean[]>;
   } = {},
 ): Promise<{ delta: TallyDelta; read: number }> {
   const limits = new Map<string, number>();
@@ -149,21 +163,41 @@ export async function countFromLog(
     options.onProgress?.({ read, counted, seconds, perSecond: seconds > 0 ? read / seconds : 0, attempt: options.attempt ?? 1 });
   };
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
+  const ids: CountedId[] = [];
+  const above: Counted[] = [];
+  const count = (vote: Counted) => {
+    counted++;
+    if (options.counted) ids.push({ id: vote._id, route: vote.route });
+    const key = `${vote.name}\u0000${vote.album}\u0000${vote.year}\u0000${vote.rank}\u0000${vote.route}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { vote, count: 1 });
+  };
+  const finishBatch = async () => {
+    if (options.countedElsewhere && above.length > 0) {
+      const pending = above.splice(0);
+      const elsewhere = await options.countedElsewhere(pending.map((vote) => vote._id));
+      pending.forEach((vote, i) => {
+        if (elsewhere[i]) count(vote);
+      });
+    }
+    if (options.counted && ids.length > 0) await options.counted(ids.splice(0));
+  };
+  const withIds = options.counted !== undefined || options.countedElsewhere !== undefined;
   const cursor = db
     .collection<StoredVote>(VOTES_COLLECTION)
-    .find({}, { projection: { _id: 0, name: 1, album: 1, year: 1, rank: 1, route: 1, topic: 1, partition: 1, offset: 1 }, batchSize });
+    .find(
+      {},
+      { projection: { _id: withIds ? 1 : 0, name: 1, album: 1, year: 1, rank: 1, route: 1, topic: 1, partition: 1, offset: 1 }, batchSize },
+    );
   try {
     for await (const vote of cursor as AsyncIterable<Counted>) {
       read++;
       const limit = limits.get(`${vote.topic}\u0000${vote.partition}`);
-      if (limit !== undefined && vote.offset <= limit) {
-        counted++;
-        const key = `${vote.name}\u0000${vote.album}\u0000${vote.year}\u0000${vote.rank}\u0000${vote.route}`;
-        const group = groups.get(key);
-        if (group) group.count++;
-        else groups.set(key, { vote, count: 1 });
-      }
+      if (limit !== undefined && vote.offset <= limit) count(vote);
+      else if (options.countedElsewhere) above.push(vote);
       if (read % batchSize === 0) {
+        await finishBatch();
         await options.afterBatch?.();
         if (options.abandoned?.()) break;
         const now = performance.now();
@@ -173,6 +207,7 @@ export async function countFromLog(
         }
       }
     }
+    await finishBatch();
   } finally {
     await cursor.close();
   }
@@ -240,6 +275,34 @@ async function stage(redis: Redis, delta: TallyDelta, staging: (key: string) => 
   await build.exec();
 }
 
+/**
+ * Adds ids to the counted-ids set (`COUNTED_IDS_PREFIX`) with the route of their stored copy.
+ * Only ever adds: every id given is one the swapped-in counters include, and batches wait while
+ * the recount holds the lock, so none is counting one meanwhile. This rebuilds the set after Redis
+ * lost it, so a later copy of an id counted before the loss is still not counted again.
+ */
+async function rememberCounted(redis: Redis, ids: readonly CountedId[]): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const { id, route } of ids) {
+    const { key, field } = countedIdSlot(id);
+    pipeline.hset(key, field, route);
+  }
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+}
+
+/** Which of the ids the counted-ids set holds. */
+export async function countedBefore(redis: Redis, ids: readonly string[]): Promise<boolean[]> {
+  const pipeline = redis.pipeline();
+  for (const id of ids) {
+    const { key, field } = countedIdSlot(id);
+    pipeline.hexists(key, field);
+  }
+  return ((await pipeline.exec()) ?? []).map(([error, found]) => {
+    if (error) throw error;
+    return found === 1;
+  });
+}
+
 /** Swaps the staged hashes in if the lock and the applied offsets are still those counted to. */
 async function fencedSwap(
   redis: Redis,
@@ -282,7 +345,13 @@ export async function recount(db: Db, redis: Redis, options: RecountOptions = {}
     if (!(await lock.acquire())) throw new RecountBusyError("another recount is running; try again when it ends");
     try {
       const offsets = await appliedOffsets(redis);
-      const { delta, read } = await countFromLog(db, offsets, { ...options, attempt, abandoned: () => lock.lost });
+      const { delta, read } = await countFromLog(db, offsets, {
+        ...options,
+        attempt,
+        abandoned: () => lock.lost,
+        counted: (ids) => rememberCounted(redis, ids),
+        countedElsewhere: (ids) => countedBefore(redis, ids),
+      });
       lock.stopRenewing();
       if (!lock.lost) {
         await stage(redis, delta, staging);

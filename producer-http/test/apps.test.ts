@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createRegistry, HOP_CONTENT_TYPE, PublishError, type Vote } from "@marimba/shared";
-import { asHopBody, BAD_INPUTS, describeEdgeContract, RecordingPublisher, read, request } from "@marimba/testkit";
+import { createRegistry, HOP_CONTENT_TYPE, PublishError } from "@marimba/shared";
+import { acceptedVote, asHopBody, BAD_INPUTS, describeEdgeContract, RecordingPublisher, read, request } from "@marimba/testkit";
 import { createClientApp } from "../src/client/app.ts";
 import { createServerApp } from "../src/server/app.ts";
 
@@ -8,15 +8,6 @@ describeEdgeContract("http", ["/http/votes", "/rust/send_data"], (upstream) =>
   createClientApp({ upstream, registry: createRegistry("test") }),
 );
 
-const accepted = (id: string): Vote => ({
-  id,
-  name: "Alux Nahual",
-  album: "Alux Nahual",
-  year: "1980",
-  rank: "1",
-  route: "http",
-  acceptedAt: "2026-12-01T10:00:00.000Z",
-});
 const ID = "019ada7e-0000-7000-8000-000000000001";
 
 function server(kafkaReachable = true) {
@@ -28,14 +19,14 @@ function server(kafkaReachable = true) {
 describe("the producer-http server's internal hop, in process", () => {
   test("POST /data publishes the edge's votes as they are and answers 202 with how many", async () => {
     const { publisher, app } = server();
-    const answer = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const answer = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(answer).toMatchObject({ status: 202, body: { accepted: 1 } });
-    expect(publisher.votes).toEqual([accepted(ID)]);
+    expect(publisher.votes).toEqual([acceptedVote(ID)]);
   });
 
   test("a vote without the edge's id is 422 naming the field, and nothing is published", async () => {
     const { publisher, app } = server();
-    const { id: _, ...withoutId } = accepted(ID);
+    const { id: _, ...withoutId } = acceptedVote(ID);
     const answer = await read(app.handle(request("/data", { body: [withoutId] })));
     expect(answer.status).toBe(422);
     expect(answer.body.details).toContainEqual({ field: "[0].id", message: expect.any(String) });
@@ -51,11 +42,11 @@ describe("the producer-http server's internal hop, in process", () => {
   test("a publish Kafka did not acknowledge is 503 with Retry-After; a full queue says so", async () => {
     const { publisher, app } = server();
     publisher.failure = new PublishError("unavailable", "Kafka is unreachable right now; retry shortly");
-    const down = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const down = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(down).toMatchObject({ status: 503, body: { error: "Kafka is unreachable right now; retry shortly" } });
     expect(down.headers.get("retry-after")).toBe("1");
     publisher.failure = new PublishError("overloaded", "queue full");
-    const full = await read(app.handle(request("/data", { body: [accepted(ID)] })));
+    const full = await read(app.handle(request("/data", { body: [acceptedVote(ID)] })));
     expect(full).toMatchObject({ status: 503, body: { error: "too many votes are waiting to be written; retry shortly" } });
   });
 
@@ -63,8 +54,8 @@ describe("the producer-http server's internal hop, in process", () => {
 
   test("votes sent as the edge sends them, one Kafka value a line, reach Kafka as the very text that came", async () => {
     const { publisher, app } = server();
-    const values = [accepted(ID), { ...accepted("019ada7e-0000-7000-8000-000000000002"), name: "Malacates Trébol Shop" }].map((vote) =>
-      JSON.stringify(vote),
+    const values = [acceptedVote(ID), { ...acceptedVote("019ada7e-0000-7000-8000-000000000002"), name: "Malacates Trébol Shop" }].map(
+      (vote) => JSON.stringify(vote),
     );
     const answer = await read(app.handle(lines(values.join("\n"))));
     expect(answer).toMatchObject({ status: 202, body: { accepted: 2 } });
@@ -73,15 +64,15 @@ describe("the producer-http server's internal hop, in process", () => {
 
   test("a line not in the edge's form is checked and encoded as a JSON list's vote is; a repeated key or a line that is not JSON is refused", async () => {
     const { publisher, app } = server();
-    const untrimmed = JSON.stringify({ ...accepted(ID), name: "  Alux Nahual ", rank: 1 });
+    const untrimmed = JSON.stringify({ ...acceptedVote(ID), name: "  Alux Nahual ", rank: 1 });
     expect(await read(app.handle(lines(`${untrimmed}\n`)))).toMatchObject({ status: 202, body: { accepted: 1 } });
-    expect(publisher.values).toEqual([[JSON.stringify(accepted(ID))]]);
-    const repeated = `${JSON.stringify(accepted(ID))}\n${JSON.stringify(accepted(ID)).replace('"name":', '"name":"x","name":')}`;
+    expect(publisher.values).toEqual([[JSON.stringify(acceptedVote(ID))]]);
+    const repeated = `${JSON.stringify(acceptedVote(ID))}\n${JSON.stringify(acceptedVote(ID)).replace('"name":', '"name":"x","name":')}`;
     expect(await read(app.handle(lines(repeated)))).toMatchObject({
       status: 422,
       body: { details: [{ field: "[1].name", message: "is given more than once" }] },
     });
-    expect(await read(app.handle(lines(`${JSON.stringify(accepted(ID))}\n{`)))).toMatchObject({ status: 400 });
+    expect(await read(app.handle(lines(`${JSON.stringify(acceptedVote(ID))}\n{`)))).toMatchObject({ status: 400 });
     expect(await read(app.handle(lines("")))).toMatchObject({
       status: 422,
       body: { details: [{ message: "must hold at least one vote" }] },

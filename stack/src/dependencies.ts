@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createKafka, createLogger, LOCAL_DEFAULTS, within } from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
@@ -205,13 +205,21 @@ function buildFerretDB(): void {
   mkdirSync(join(CACHE_DIR, "ferretdb"), { recursive: true });
   const download = spawnSync("go", ["mod", "download", "-json", module], { encoding: "utf8", cwd: CACHE_DIR });
   if (download.status !== 0) throw new Error(`could not download ${module}: ${download.stderr || download.stdout}`);
-  const source = join(CACHE_DIR, "ferretdb", `src-${FERRETDB_VERSION}`);
+  // Stacks side by side (port offsets) may build at once: each builds in its own folder and
+  // renames its binary into place, so none runs or deletes another's half-done work.
+  const source = join(CACHE_DIR, "ferretdb", `src-${FERRETDB_VERSION}-${process.pid}`);
+  const built = `${ferretdbBinary}.${process.pid}`;
   rmSync(source, { recursive: true, force: true });
-  cpSync(JSON.parse(download.stdout).Dir, source, { recursive: true });
-  spawnSync("chmod", ["-R", "u+w", source]);
-  writeFileSync(join(source, "build", "version", "version.txt"), `${FERRETDB_VERSION}\n`);
-  run("compiling FerretDB", "go", ["build", "-trimpath", "-o", ferretdbBinary, "./cmd/ferretdb"], { CGO_ENABLED: "0" }, source);
-  rmSync(source, { recursive: true, force: true });
+  try {
+    cpSync(JSON.parse(download.stdout).Dir, source, { recursive: true });
+    spawnSync("chmod", ["-R", "u+w", source]);
+    writeFileSync(join(source, "build", "version", "version.txt"), `${FERRETDB_VERSION}\n`);
+    run("compiling FerretDB", "go", ["build", "-trimpath", "-o", built, "./cmd/ferretdb"], { CGO_ENABLED: "0" }, source);
+    renameSync(built, ferretdbBinary);
+  } finally {
+    rmSync(source, { recursive: true, force: true });
+    rmSync(built, { force: true });
+  }
 }
 
 export const mongo: Component = {

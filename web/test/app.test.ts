@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistry } from "@marimba/shared";
-import { read, request } from "@marimba/testkit";
+import { acceptedVote, read, request } from "@marimba/testkit";
 import type { PipelineStatus, Tally, VoteRow, VoteSeries } from "../src/contract.ts";
 import { createDashboardApp } from "../src/server/app.ts";
 
@@ -12,15 +12,7 @@ const distDir = mkdtempSync(join(tmpdir(), "marimba-dist-"));
 writeFileSync(join(distDir, "index.html"), "<!doctype html><title>marimba</title>");
 afterAll(() => rmSync(distDir, { recursive: true, force: true }));
 
-const row: VoteRow = {
-  id: "019ada7e-0000-7000-8000-000000000001",
-  name: "Alux Nahual",
-  album: "Alux Nahual",
-  year: "1980",
-  rank: "1",
-  route: "http",
-  acceptedAt: "2026-12-01T10:00:00.000Z",
-};
+const row: VoteRow = acceptedVote();
 const tally: Tally = {
   total: 3,
   band: { "Alux Nahual": 3 },

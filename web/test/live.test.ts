@@ -1,18 +1,10 @@
 /** The live feed in process: its sources replaced by fakes, read as a browser reads the stream. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { silentLogger, sleep } from "@marimba/testkit";
+import { acceptedVote, silentLogger, sleep } from "@marimba/testkit";
 import type { NewestVotes, PipelineStatus, Problem, Pulse, Tally, VoteRow } from "../src/contract.ts";
 import { LiveFeed, type LiveSources } from "../src/server/live.ts";
 
-const row = (id: string): VoteRow => ({
-  id,
-  name: "Alux Nahual",
-  album: "Alux Nahual",
-  year: "1980",
-  rank: "1",
-  route: "http",
-  acceptedAt: "2026-12-01T10:00:00.000Z",
-});
+const row = (id: string): VoteRow => acceptedVote(id);
 
 const status: PipelineStatus = {
   dependencies: {

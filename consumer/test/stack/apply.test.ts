@@ -5,6 +5,7 @@ import { readTallies as readStackTallies, silentLogger, stackEnv, uniqueVote } f
 import { applyBatch, type PartitionBatch } from "../../src/apply.ts";
 import { RECOUNT_LOCK_KEY, TallyCounters } from "../../src/counters.ts";
 import { CountersBehindError } from "../../src/failures.ts";
+import { recount } from "../../src/recount.ts";
 import { VoteLog } from "../../src/vote-log.ts";
 
 // A database and a Redis db of their own: these batches are not in Kafka, so they must not
@@ -99,14 +100,14 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     // The zombie read the applied offset (-1) before losing the partition; the new owner then applied.
     const stale = await counters.appliedOffset(batch.topic, 0);
     await applyBatch(deps, batch);
-    const refused = await counters.apply(batch.topic, 0, stale, "2", {
-      total: 3,
-      band: new Map([[name, 3]]),
-      album: new Map(),
-      rank: new Map(),
-      route: new Map(),
-    });
-    expect(refused).toBe("stale");
+    const refused = await counters.apply(
+      batch.topic,
+      0,
+      stale,
+      "2",
+      votes.map((vote) => ({ vote, stored: true })),
+    );
+    expect(refused.outcome).toBe("stale");
     expect(await bandCount(name)).toBe(3);
   });
 
@@ -130,7 +131,8 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     expect(await bandCount(name)).toBe(3);
   });
   test("partitions applied at the same time share one bulk write, and each is stored and counted", async () => {
-    const voteLog = new VoteLog(db);
+    // A wider window than the service's 1 ms, so a busy machine cannot split the three apart.
+    const voteLog = new VoteLog(db, undefined, undefined, 500);
     const writes: number[] = [];
     const bulkWrite = voteLog.collection.bulkWrite.bind(voteLog.collection);
     voteLog.collection.bulkWrite = ((operations: Parameters<typeof bulkWrite>[0], options) => {
@@ -189,5 +191,69 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     // Offset 1 was never counted, yet the batch starts at 5.
     await expect(applyBatch(deps, batchOf(votes.slice(1), topic, 5))).rejects.toBeInstanceOf(CountersBehindError);
     expect(await bandCount(name)).toBe(1);
+  });
+
+  test("a keyed retry counted from another partition before its stored copy: counted once, in the stored copy's route", async () => {
+    const storedCopy = acceptVote(uniqueVote(), "grpc");
+    const retry = { ...storedCopy, route: "http" as const };
+    const topic = `apply-test-${crypto.randomUUID()}`;
+    const before = await readTallies();
+    // The stored copy's consumer wrote it to MongoDB (partition 0) but has not counted it yet.
+    await deps.voteLog.insert([{ vote: storedCopy, position: { topic, partition: 0, offset: 0 } }]);
+    expect(await applyBatch(deps, { ...batchOf([retry], topic), partition: 1 })).toEqual({
+      counted: 1,
+      skipped: 0,
+      invalid: 0,
+      duplicates: 0,
+    });
+    const answer = await deps.counters.apply(topic, 0, "-1", "0", [{ vote: storedCopy, stored: true }]);
+    expect(answer).toEqual({ outcome: "applied", countedBefore: [storedCopy] });
+    const after = await readTallies();
+    expect(after.total - before.total).toBe(1);
+    expect(after.band[storedCopy.name]).toBe(1);
+    expect((after.route.grpc ?? 0) - (before.route.grpc ?? 0)).toBe(1);
+    expect((after.route.http ?? 0) - (before.route.http ?? 0)).toBe(0);
+    // A recount of the log agrees with the counters.
+    await recount(db, redis);
+    expect(await readTallies()).toEqual(after);
+  });
+
+  test("a recount between a retry's count and its stored copy's keeps the vote counted once", async () => {
+    const storedCopy = acceptVote(uniqueVote(), "grpc");
+    const topic = `apply-test-${crypto.randomUUID()}`;
+    const before = await readTallies();
+    await deps.voteLog.insert([{ vote: storedCopy, position: { topic, partition: 0, offset: 0 } }]);
+    await applyBatch(deps, { ...batchOf([{ ...storedCopy, route: "http" }], topic), partition: 1 });
+    // The stored copy is past partition 0's applied offset, yet its id is counted: the recount counts it.
+    await recount(db, redis);
+    const recounted = await readTallies();
+    expect(recounted.total - before.total).toBe(1);
+    expect(recounted.band[storedCopy.name]).toBe(1);
+    expect((recounted.route.grpc ?? 0) - (before.route.grpc ?? 0)).toBe(1);
+    expect(await deps.counters.apply(topic, 0, "-1", "0", [{ vote: storedCopy, stored: true }])).toEqual({
+      outcome: "applied",
+      countedBefore: [storedCopy],
+    });
+    expect(await readTallies()).toEqual(recounted);
+  });
+
+  test("after Redis lost everything, the recount restores the counted ids too: a later copy is still not counted", async () => {
+    const votes = bandVotes(3);
+    const name = votes[0]?.name as string;
+    const batch = batchOf(votes);
+    await applyBatch(deps, batch);
+    // Redis wiped; the applied offsets come back from Kafka's commits (the consumer's repair does that).
+    const offsets = await redis.hgetall(appliedOffsetsKey(batch.topic));
+    await redis.flushdb();
+    await redis.hset(appliedOffsetsKey(batch.topic), offsets);
+    await recount(db, redis);
+    expect(await bandCount(name)).toBe(3);
+    expect(await applyBatch(deps, batchOf([votes[0] as Vote], batch.topic, 3))).toEqual({
+      counted: 0,
+      skipped: 0,
+      invalid: 0,
+      duplicates: 1,
+    });
+    expect(await bandCount(name)).toBe(3);
   });
 });

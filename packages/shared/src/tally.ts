@@ -19,25 +19,53 @@ function bump(counts: Map<string, number>, field: string): void {
   counts.set(field, (counts.get(field) ?? 0) + 1);
 }
 
+export type CountedFields = Pick<Vote, "name" | "album" | "year" | "rank" | "route">;
+
+/** The field a vote adds one to in each hash, in `TALLY_HASHES` order. */
+export function tallyFields(vote: CountedFields): [band: string, album: string, rank: string, route: string] {
+  return [vote.name, albumField(vote), vote.rank, vote.route];
+}
+
 /** Adds votes into a delta (pure, so a batch is counted the same however it is split). */
-export function addVotes(delta: TallyDelta, votes: Iterable<Pick<Vote, "name" | "album" | "year" | "rank" | "route">>): TallyDelta {
+export function addVotes(delta: TallyDelta, votes: Iterable<CountedFields>): TallyDelta {
   for (const vote of votes) {
     delta.total += 1;
-    bump(delta.band, vote.name);
-    bump(delta.album, albumField(vote));
-    bump(delta.rank, vote.rank);
-    bump(delta.route, vote.route);
+    tallyFields(vote).forEach((field, index) => {
+      bump(delta[TALLY_HASHES[index] as TallyHash], field);
+    });
   }
   return delta;
 }
 
-/** Flattens a delta into `[hash, field, count, …]` triples for a Redis script's ARGV. */
-export function deltaArguments(delta: TallyDelta): string[] {
-  const args: string[] = [];
-  TALLY_HASHES.forEach((hash: TallyHash, index) => {
-    for (const [field, count] of delta[hash]) args.push(String(index + 1), field, String(count));
-  });
-  return args;
+/** A vote of a batch to count, and whether MongoDB took this copy just now (false: it already held the id). */
+export interface VoteToCount {
+  vote: CountedFields & Pick<Vote, "id">;
+  stored: boolean;
+}
+
+/**
+ * A batch as the counters' script takes it: `n`, then n `(hash number, field, count)` triples that
+ * add up every vote (hash numbers from 1, in `TALLY_HASHES` order), then per vote its id, route,
+ * whether this copy is the stored one (1/0) and the numbers of its four triples, space-separated.
+ */
+export function countArguments(votes: readonly VoteToCount[]): string[] {
+  const triples = new Map<string, { hash: number; field: string; count: number; number: number }>();
+  const perVote: string[] = [];
+  for (const { vote, stored } of votes) {
+    const numbers = tallyFields(vote).map((field, index) => {
+      const key = `${index}\u0000${field}`;
+      let triple = triples.get(key);
+      if (!triple) {
+        triple = { hash: index + 1, field, count: 0, number: triples.size + 1 };
+        triples.set(key, triple);
+      }
+      triple.count++;
+      return triple.number;
+    });
+    perVote.push(vote.id, vote.route, stored ? "1" : "0", numbers.join(" "));
+  }
+  const sums = [...triples.values()].flatMap(({ hash, field, count }) => [String(hash), field, String(count)]);
+  return [String(triples.size), ...sums, ...perVote];
 }
 
 /** Every counter as read from Redis. */

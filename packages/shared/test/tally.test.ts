@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { albumField } from "../src/keys.ts";
-import { addVotes, deltaArguments, emptyDelta } from "../src/tally.ts";
+import { addVotes, countArguments, emptyDelta } from "../src/tally.ts";
 
 const alux = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1", route: "http" as const };
 const bohemia = { name: "Bohemia Suburbana", album: "Eres Mío", year: "1996", rank: "2", route: "grpc" as const };
@@ -18,23 +18,28 @@ describe("tally deltas", () => {
   test("a batch counts the same however it is split", () => {
     const whole = addVotes(emptyDelta(), [alux, bohemia, alux]);
     const split = addVotes(addVotes(emptyDelta(), [alux]), [bohemia, alux]);
-    expect(deltaArguments(split)).toEqual(deltaArguments(whole));
+    expect(split).toEqual(whole);
   });
 
-  test("script arguments are (hash index, field, count) triples", () => {
-    expect(deltaArguments(addVotes(emptyDelta(), [alux]))).toEqual([
-      "1",
-      "Alux Nahual",
-      "1",
-      "2",
-      albumField(alux),
-      "1",
-      "3",
-      "1",
-      "1",
-      "4",
-      "http",
-      "1",
+  test("script arguments: the triples that add up the batch, then each vote's id, route, stored flag and triples", () => {
+    const votes = [
+      { vote: { ...alux, id: "a" }, stored: true },
+      { vote: { ...bohemia, id: "b" }, stored: false },
+      { vote: { ...alux, id: "c" }, stored: true },
+    ];
+    expect(countArguments(votes)).toEqual([
+      "8",
+      ...["1", "Alux Nahual", "2"],
+      ...["2", albumField(alux), "2"],
+      ...["3", "1", "2"],
+      ...["4", "http", "2"],
+      ...["1", "Bohemia Suburbana", "1"],
+      ...["2", albumField(bohemia), "1"],
+      ...["3", "2", "1"],
+      ...["4", "grpc", "1"],
+      ...["a", "http", "1", "1 2 3 4"],
+      ...["b", "grpc", "0", "5 6 7 8"],
+      ...["c", "http", "1", "1 2 3 4"],
     ]);
   });
 });

@@ -4,6 +4,11 @@
  */
 import { type EncodedVote, encodeVote, type Vote, type VoteForwarder, type VotePublisher } from "@marimba/shared";
 
+/** The vote the in-process tests pass around: accepted at a fixed time over HTTP, with the id given. */
+export function acceptedVote(id = "019ada7e-0000-7000-8000-000000000001"): Vote {
+  return { id, name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1", route: "http", acceptedAt: "2026-12-01T10:00:00.000Z" };
+}
+
 /** Behind a server's `publisher`: keeps every batch it was given, or throws `failure` when set. */
 export class RecordingPublisher implements Pick<VotePublisher, "publish" | "publishEncoded"> {
   readonly batches: Vote[][] = [];

@@ -21,7 +21,7 @@ export {
 } from "@marimba/stack";
 export { asHopBody, asVoteMessage, BAD_INPUTS, type BadInput, badInputRequest, sendBadInput } from "./bad-inputs.ts";
 export { describeEdgeContract } from "./edge-contract.ts";
-export { RecordingForwarder, RecordingPublisher, read, request } from "./fakes.ts";
+export { acceptedVote, RecordingForwarder, RecordingPublisher, read, request } from "./fakes.ts";
 export {
   type AcceptedVote,
   BusyLoops,

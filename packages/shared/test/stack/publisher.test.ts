@@ -17,6 +17,16 @@ async function withTopic(partitions: number, use: (kafka: Kafka, topic: string, 
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  // The broker may still answer UNKNOWN_TOPIC_OR_PARTITION for a moment on a busy machine.
+  await waitFor(
+    `topic ${topic} to have a leader for each partition`,
+    async () => {
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      return metadata?.partitions.length === partitions && metadata.partitions.every((partition) => partition.leader >= 0);
+    },
+    15_000,
+    100,
+  );
   const endOffsets = async () => (await admin.fetchTopicOffsets(topic)).map(({ high }) => Number(high)).sort((a, b) => a - b);
   try {
     await use(kafka, topic, endOffsets);
