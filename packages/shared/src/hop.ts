@@ -6,52 +6,50 @@
  */
 import { HttpError, MAX_HOP_BODY_BYTES, readJsonBody } from "./http.ts";
 import { readBodyText, repeatedKeys } from "./json.ts";
-import {
-  countProblem,
-  type EncodedVote,
-  encodeVote,
-  type FieldProblem,
-  type Parsed,
-  parseAcceptedVotes,
-  type Route,
-  voteAsGiven,
-} from "./vote.ts";
+import { countProblem, type EncodedVote, encodeVote, type Parsed, parseAcceptedVotes, type Route, voteAsGiven } from "./vote.ts";
 
 export const HOP_CONTENT_TYPE = "application/x-ndjson";
 
 /** The body of one hop request: the votes' Kafka values, one per line. */
 export function hopBody(votes: readonly EncodedVote[]): string {
-  let body = "";
-  for (const [i, vote] of votes.entries()) body += i === 0 ? vote.value : `\n${vote.value}`;
-  return body;
+  return votes.map((vote) => vote.value).join("\n");
 }
 
-/** The lines of a hop body as values, one parse each; throws the 400 that names the first line that is not JSON. */
-function parseLines(lines: readonly string[]): unknown[] {
-  return lines.map((line, i) => {
+/**
+ * The lines read as one JSON list (one parse instead of one per line: cheaper). Raw newlines
+ * cannot sit inside a JSON string, so the joins fall between values; a line holding two values,
+ * or a value spread over two lines (only a nested one can be, and no vote is), shows as a list of
+ * another length or a value that is not a vote. Throws the 400 that names the first line that
+ * is not one JSON value.
+ */
+function parseJoined(text: string, lines: readonly string[]): { joined: string; values: unknown[] } {
+  const joined = `[${text.replaceAll("\n", ",")}]`;
+  try {
+    const values = JSON.parse(joined) as unknown;
+    if (Array.isArray(values) && values.length === lines.length) return { joined, values };
+  } catch {
+    // named below, line by line
+  }
+  for (const [i, line] of lines.entries()) {
     try {
-      return JSON.parse(line) as unknown;
+      JSON.parse(line);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError(400, `line ${i + 1} of the body is not valid JSON (${reason})`);
     }
-  });
+  }
+  throw new HttpError(400, "the body must hold one JSON value a line");
 }
 
-/**
- * The lines read as one JSON list (one parse instead of one per line: cheaper), or undefined
- * when that list does not hold one value per line. Raw newlines cannot sit inside a JSON string,
- * so the joins fall between values; a line holding two values, or a value spread over two lines
- * (only a nested one can be), shows as a list of another length or a value that is not a vote.
- */
-function parseJoined(text: string, lines: number): { joined: string; values: unknown[] } | undefined {
-  const joined = `[${text.replaceAll("\n", ",")}]`;
-  try {
-    const values = JSON.parse(joined) as unknown;
-    return Array.isArray(values) && values.length === lines ? { joined, values } : undefined;
-  } catch {
-    return undefined;
+/** Each line as the Kafka value it already is, when every line holds a vote in its edge's form; undefined otherwise. */
+function linesAsGiven(values: readonly unknown[], lines: readonly string[], route: Route): EncodedVote[] | undefined {
+  const given: EncodedVote[] = [];
+  for (const [i, value] of values.entries()) {
+    const vote = voteAsGiven(value, route);
+    if (!vote) return undefined;
+    given.push({ key: vote.id, value: lines[i] as string });
   }
+  return given;
 }
 
 /**
@@ -63,23 +61,11 @@ export function votesFromLines(text: string, route: Route): Parsed<EncodedVote[]
   const lines = text === "" ? [] : text.split("\n");
   const count = countProblem(lines);
   if (count) return { ok: false, problems: [count] };
-  const list = parseJoined(text, lines.length);
-  if (list) {
-    const repeated = repeatedKeys(list.joined, list.values);
-    if (repeated.length > 0) return { ok: false, problems: repeated };
-    const given: EncodedVote[] = [];
-    for (const [i, value] of list.values.entries()) {
-      const vote = voteAsGiven(value, route);
-      if (!vote) break;
-      given.push({ key: vote.id, value: lines[i] as string });
-    }
-    if (given.length === lines.length) return { ok: true, value: given };
-  }
-  const values = list?.values ?? parseLines(lines);
-  const repeated: FieldProblem[] = values.flatMap((value, i) =>
-    repeatedKeys(lines[i] as string, value).map((problem) => ({ ...problem, field: `[${i}].${problem.field}` })),
-  );
+  const { joined, values } = parseJoined(text, lines);
+  const repeated = repeatedKeys(joined, values);
   if (repeated.length > 0) return { ok: false, problems: repeated };
+  const given = linesAsGiven(values, lines, route);
+  if (given) return { ok: true, value: given };
   const parsed = parseAcceptedVotes(values, route);
   return parsed.ok ? { ok: true, value: parsed.value.map(encodeVote) } : parsed;
 }
