@@ -355,39 +355,60 @@ describe.skipIf(!local)("nothing lost, nothing doubled", () => {
     expect(await driftFromLog()).toEqual([]);
   }, 240_000);
 
-  test("on a busy machine (busy loops on every core): the consumer killed, FerretDB stopped and started, and FerretDB frozen, each during load", async () => {
+  test("on a busy machine (busy loops on every core), clients retrying with keys: the consumer killed, FerretDB stopped, FerretDB frozen, Kafka stopped and Redis frozen, each during load", async () => {
     const before = await readTallies();
     const busy = new BusyLoops().start();
     step(`busy loops started (pids ${busy.pids.join(" ")})`);
     const phases: string[] = [];
+    /** Breaks something, lets the load run on, and waits for the consumers to catch up again. */
+    const phase = async (what: string, breakIt: () => Promise<void>) => {
+      const started = performance.now();
+      await breakIt();
+      const broken = (performance.now() - started) / 1000;
+      await settleWhileLoaded(load, BUSY_SETTLE_MS);
+      const caughtUp = (performance.now() - started) / 1000 - broken;
+      phases.push(`${what} (caught up ${caughtUp.toFixed(1)} s after it ended)`);
+      step(phases.at(-1) as string);
+    };
+    const load = new LoadDriver({ concurrency: 4, maxBulk: 5, paceMs: 50, keyedRetries: true }).start();
     try {
-      const load = new LoadDriver({ concurrency: 4, maxBulk: 5, paceMs: 50 }).start();
       await load.untilAccepted(1000, 90_000);
-      await kill("consumer");
-      await sleep(300);
-      await startComponent(consumer);
-      phases.push("consumer SIGKILL");
-      await load.untilAccepted(1000, 90_000);
-      let started = performance.now();
-      await stopComponent(mongo);
-      await sleep(3000);
-      await startComponent(mongo);
-      await settleWhileLoaded(load, BUSY_SETTLE_MS);
-      phases.push(`FerretDB stop/start (caught up ${((performance.now() - started) / 1000).toFixed(1)} s after the stop)`);
-      const pid = freeze(mongo.name);
-      started = performance.now();
-      await sleep(12_000);
-      thaw(pid);
-      await settleWhileLoaded(load, BUSY_SETTLE_MS);
-      phases.push(`FerretDB frozen 12 s (caught up ${((performance.now() - started - 12_000) / 1000).toFixed(1)} s after SIGCONT)`);
+      await phase("consumer SIGKILL", async () => {
+        await kill("consumer");
+        await sleep(300);
+        await startComponent(consumer);
+      });
+      await phase("FerretDB stopped 3 s", async () => {
+        await stopComponent(mongo);
+        await sleep(3000);
+        await startComponent(mongo);
+      });
+      await phase("FerretDB frozen 12 s", async () => {
+        const pid = freeze(mongo.name);
+        await sleep(12_000);
+        thaw(pid);
+      });
+      await phase("Kafka stopped 8 s", async () => {
+        await stopComponent(kafka);
+        await sleep(8000);
+        await startComponent(kafka);
+      });
+      await phase("Redis frozen 8 s", async () => {
+        const pid = freeze(redis.name);
+        await sleep(8000);
+        thaw(pid);
+      });
       const report = await load.stop();
       const recovery = await settle({ limitMs: BUSY_SETTLE_MS });
       const verdict = await verify(report, before);
       figures.push(
-        `busy machine (${busy.pids.length} busy loops; ${phases.join(", ")}): ${describeVerdict(verdict)}; slowest answer ${(report.slowestMs / 1000).toFixed(1)} s; caught up ${recovery.toFixed(1)} s after the load ended`,
+        `busy machine (${busy.pids.length} busy loops; keyed retries, ${report.retries} attempts for ${report.requests} requests; ${phases.join(", ")}): ${describeVerdict(verdict)}; unresolved ${report.unresolved ?? 0}; slowest answer ${(report.slowestMs / 1000).toFixed(1)} s; caught up ${recovery.toFixed(1)} s after the load ended`,
       );
+      expect(report.keyMismatches ?? 0).toBe(0);
+      expect(report.unresolved ?? 0).toBe(0);
       expectExactlyOnce(verdict);
     } finally {
+      await load.stop();
       busy.stop();
     }
   }, 900_000);
