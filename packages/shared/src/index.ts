@@ -3,6 +3,7 @@ export * from "./clients.ts";
 export * from "./coalesce.ts";
 export * from "./config.ts";
 export * from "./edge.ts";
+export * from "./hop.ts";
 export * from "./http.ts";
 export * from "./idempotency.ts";
 export * from "./json.ts";

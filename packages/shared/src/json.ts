@@ -59,18 +59,22 @@ function mayRepeatKeys(raw: string, value: unknown): boolean {
   if (!raw.includes("{")) return false;
   if (raw.includes("\\u")) return true;
   let kept = 0;
-  const stack: unknown[] = [value];
+  const colonsOf = (item: unknown): void => {
+    if (typeof item === "string") kept += colonsIn(item);
+    else if (item !== null && typeof item === "object") stack.push(item);
+  };
+  // Strings are counted where they are found; only lists and objects wait on the stack (no entry pairs are built).
+  const stack: object[] = [];
+  colonsOf(value);
   while (stack.length > 0) {
     const item = stack.pop();
-    if (typeof item === "string") {
-      if (item.includes(":")) kept += colonsIn(item);
-    } else if (Array.isArray(item)) {
-      for (const element of item) stack.push(element);
-    } else if (item !== null && typeof item === "object") {
-      for (const [key, field] of Object.entries(item)) {
-        kept += 1;
-        if (key.includes(":")) kept += colonsIn(key);
-        stack.push(field);
+    if (Array.isArray(item)) {
+      for (const element of item) colonsOf(element);
+    } else {
+      const record = item as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        kept += 1 + colonsIn(key);
+        colonsOf(record[key]);
       }
     }
   }

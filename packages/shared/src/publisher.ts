@@ -1,7 +1,7 @@
 import type { Kafka, Message, PartitionerArgs, Producer } from "kafkajs";
 import { backoffMs } from "./backoff.ts";
 import type { Logger } from "./log.ts";
-import type { Vote } from "./vote.ts";
+import { type EncodedVote, encodeVote, type Vote } from "./vote.ts";
 
 export interface PublisherOptions {
   topic: string;
@@ -77,7 +77,7 @@ export class StickyPartitioner {
 }
 
 interface Pending {
-  messages: Message[];
+  messages: readonly Message[];
   enqueuedAt: number;
   resolve: () => void;
   reject: (error: PublishError) => void;
@@ -131,17 +131,21 @@ export class VotePublisher {
 
   /** Resolves once every vote is acknowledged by Kafka; rejects with a PublishError otherwise. */
   publish(votes: readonly Vote[]): Promise<void> {
+    return this.publishEncoded(votes.map(encodeVote));
+  }
+
+  /** `publish` for votes already encoded as Kafka holds them: their text goes to Kafka as it is. */
+  publishEncoded(messages: readonly EncodedVote[]): Promise<void> {
     if (this.stopped) return Promise.reject(new PublishError("stopped", "the service is shutting down"));
     if (this.options.kafkaReachable?.() === false) {
       return Promise.reject(new PublishError("unavailable", "Kafka is unreachable; retry shortly"));
     }
-    if (this.queuedVotes + votes.length > this.options.maxQueuedVotes) {
+    if (this.queuedVotes + messages.length > this.options.maxQueuedVotes) {
       return Promise.reject(new PublishError("overloaded", "too many votes are waiting for Kafka; retry shortly"));
     }
     return new Promise<void>((resolve, reject) => {
-      const messages = votes.map((vote) => ({ key: vote.id, value: JSON.stringify(vote) }));
       this.queue.push({ messages, enqueuedAt: performance.now(), resolve, reject });
-      this.queuedVotes += votes.length;
+      this.queuedVotes += messages.length;
       this.observer.queueDepth?.(this.queuedVotes);
       this.schedule();
     });

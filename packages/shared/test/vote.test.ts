@@ -1,5 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { acceptVote, characterCount, MAX_BULK_VOTES, MAX_RANK, MIN_YEAR, maxYear, parseAcceptedVotes, parseVoteBody } from "../src/vote.ts";
+import { BAD_INPUTS } from "@marimba/testkit";
+import { z } from "zod";
+import {
+  acceptVote,
+  characterCount,
+  MAX_BULK_VOTES,
+  MAX_RANK,
+  MIN_YEAR,
+  maxYear,
+  parseAcceptedVotes,
+  parseVoteBody,
+  Vote,
+  VoteInput,
+} from "../src/vote.ts";
 
 const vote = { name: "Alux Nahual", album: "Alux Nahual", year: "1980", rank: "1" };
 const YEAR = `must be a year from ${MIN_YEAR} to ${maxYear()}, e.g. "1980"`;
@@ -175,5 +188,70 @@ describe("accepted votes", () => {
       ok: false,
       problems: [{ field: "[0].route", message: 'must be "http" on this route\'s hop' }],
     });
+  });
+});
+
+describe("the fast path in front of zod", () => {
+  const names = [
+    "Alux Nahual",
+    "  Malacates Trébol Shop\t",
+    "Café Tacvba",
+    "Cafe\u0301 Tacvba",
+    "Ricardo Arjona 👨‍👩‍👧‍👦",
+    "x".repeat(120),
+    "é".repeat(121),
+    "e\u0301".repeat(100),
+    "AC/DC; Guns N' Roses",
+    "a < b",
+    "tab\tinside",
+    "\u00a0Gaby Moreno\u00a0",
+    "\u00ad",
+    "",
+    "Alux\u202eNahual",
+    "\ud800",
+  ];
+  const values = [...names, 1980, 7, 0, -1, 19.8, 2 ** 60, null, "1980", " 1980 ", "0042", "999", "1000", "01", "+1"];
+  const inputs: unknown[] = [
+    ...BAD_INPUTS.flatMap((input) => {
+      try {
+        return [JSON.parse(input.body) as unknown];
+      } catch {
+        return [];
+      }
+    }),
+    ...values.flatMap((value) => [
+      { ...vote, name: value },
+      { ...vote, album: value },
+      { ...vote, year: value },
+      { ...vote, rank: value },
+    ]),
+    { ...vote, extra: 1 },
+    { name: "a", album: "b", year: "1980" },
+    [vote, { ...vote, rank: 0 }],
+  ].filter((body) => !Array.isArray(body) || (body.length > 0 && body.length <= MAX_BULK_VOTES)); // counted before any schema
+
+  test("every vote, valid or not, gets exactly the answer zod alone gives", () => {
+    for (const body of inputs) {
+      const zod = Array.isArray(body) ? z.array(VoteInput).safeParse(body) : VoteInput.safeParse(body);
+      const parsed = parseVoteBody(body);
+      expect({ body, ok: parsed.ok }).toEqual({ body, ok: zod.success });
+      if (parsed.ok && zod.success) expect(parsed.value.votes).toEqual(Array.isArray(zod.data) ? zod.data : [zod.data]);
+    }
+  });
+
+  test("every accepted vote the hop checks gets exactly the answer zod alone gives", () => {
+    const stamped = inputs
+      .filter((body) => typeof body === "object" && body !== null && !Array.isArray(body))
+      .flatMap((body) => [
+        { id: Bun.randomUUIDv7(), ...(body as object), route: "http", acceptedAt: new Date().toISOString() },
+        { id: Bun.randomUUIDv7(), ...(body as object), route: "grpc", acceptedAt: "2026-02-29T10:00:00Z" },
+        { id: Bun.randomUUIDv7(), ...(body as object), route: "http", acceptedAt: "2028-02-29T23:59:59.123456Z" },
+      ]);
+    for (const body of stamped) {
+      const zod = Vote.safeParse(body);
+      const parsed = parseAcceptedVotes([body]);
+      expect({ body, ok: parsed.ok }).toEqual({ body, ok: zod.success });
+      if (parsed.ok && zod.success) expect(JSON.stringify(parsed.value[0])).toBe(JSON.stringify(zod.data));
+    }
   });
 });

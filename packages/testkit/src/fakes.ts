@@ -2,7 +2,7 @@
  * Stand-ins for what sits behind the apps' own interfaces, for the in-process tier: they record
  * what the app handed on and fail on demand. The stack tier tests the real publisher and stores.
  */
-import type { Vote, VoteForwarder, VotePublisher } from "@marimba/shared";
+import { type EncodedVote, encodeVote, type Vote, type VoteForwarder, type VotePublisher } from "@marimba/shared";
 
 /** The vote the in-process tests pass around: accepted at a fixed time over HTTP, with the id given. */
 export function acceptedVote(id = "019ada7e-0000-7000-8000-000000000001"): Vote {
@@ -10,13 +10,20 @@ export function acceptedVote(id = "019ada7e-0000-7000-8000-000000000001"): Vote 
 }
 
 /** Behind a server's `publisher`: keeps every batch it was given, or throws `failure` when set. */
-export class RecordingPublisher implements Pick<VotePublisher, "publish"> {
+export class RecordingPublisher implements Pick<VotePublisher, "publish" | "publishEncoded"> {
   readonly batches: Vote[][] = [];
+  /** The Kafka values of every batch, as the publisher would send them. */
+  readonly values: string[][] = [];
   failure: Error | null = null;
 
-  async publish(votes: readonly Vote[]): Promise<void> {
+  publish(votes: readonly Vote[]): Promise<void> {
+    return this.publishEncoded(votes.map(encodeVote));
+  }
+
+  async publishEncoded(messages: readonly EncodedVote[]): Promise<void> {
     if (this.failure) throw this.failure;
-    this.batches.push([...votes]);
+    this.values.push(messages.map((message) => message.value));
+    this.batches.push(messages.map((message) => JSON.parse(message.value) as Vote));
   }
 
   /** Every vote published, in order. */

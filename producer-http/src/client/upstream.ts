@@ -1,16 +1,26 @@
-import { type BatchOptions, Coalescer, type ErrorBody, HttpError, type Vote } from "@marimba/shared";
+import {
+  type BatchOptions,
+  Coalescer,
+  type EncodedVote,
+  type ErrorBody,
+  encodeVote,
+  HOP_CONTENT_TYPE,
+  HttpError,
+  hopBody,
+  type Vote,
+} from "@marimba/shared";
 
 /** Longer than the server's worst case, so the edge never answers 503 for a vote the server wrote. */
 export const FORWARD_TIMEOUT_MS = 25_000;
 
-/** One `POST /data` with a batch of votes: resolves on 202, throws the HttpError every vote in it is answered with otherwise. */
-export async function postVotes(baseUrl: string, votes: readonly Vote[]): Promise<void> {
+/** One `POST /data` with a batch of votes, one Kafka value a line: resolves on 202, throws the HttpError every vote in it is answered with otherwise. */
+export async function postVotes(baseUrl: string, votes: readonly EncodedVote[]): Promise<void> {
   let response: Response;
   try {
     response = await fetch(`${baseUrl}/data`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(votes),
+      headers: { "content-type": HOP_CONTENT_TYPE },
+      body: hopBody(votes),
       signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
     });
   } catch {
@@ -29,18 +39,19 @@ export async function postVotes(baseUrl: string, votes: readonly Vote[]): Promis
 
 /** The producer-http server, reached over kept-alive HTTP connections; concurrent requests share one `POST /data`. */
 export class VoteUpstream {
-  private readonly coalescer: Coalescer<Vote>;
+  private readonly coalescer: Coalescer<EncodedVote>;
 
   constructor(
     private readonly baseUrl: string,
     batch: Partial<BatchOptions> = {},
   ) {
-    this.coalescer = new Coalescer<Vote>((votes) => postVotes(this.baseUrl, votes), batch);
+    this.coalescer = new Coalescer<EncodedVote>((votes) => postVotes(this.baseUrl, votes), batch);
   }
 
   /** Resolves once the server answered 202 (Kafka acknowledged); throws an HttpError to answer with otherwise. */
   forward(votes: readonly Vote[]): Promise<void> {
-    return this.coalescer.forward(votes);
+    // Each vote is serialized here once: the server hands the same text to Kafka.
+    return this.coalescer.forward(votes.map(encodeVote));
   }
 
   async reachable(): Promise<boolean> {

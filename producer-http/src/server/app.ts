@@ -4,25 +4,24 @@ import {
   connectionClosed,
   HttpError,
   json,
-  MAX_HOP_BODY_BYTES,
-  parseAcceptedVotes,
   probes,
   publishFailure,
   type Registry,
-  readJsonBody,
+  readHopVotes,
   type VotePublisher,
 } from "@marimba/shared";
 import { Elysia } from "elysia";
 
 export interface ServerDeps {
-  publisher: Pick<VotePublisher, "publish">;
+  publisher: Pick<VotePublisher, "publishEncoded">;
   registry: Registry;
   kafkaReachable: () => Promise<boolean>;
 }
 
 /**
  * The internal hop: votes the edge accepted are checked again with the edge's rules (a caller of
- * this port is not trusted to be the edge) and published to Kafka (acks = all), all or none.
+ * this port is not trusted to be the edge) and published to Kafka (acks = all), all or none; the
+ * Kafka values the edge built travel on as they came (see hop.ts in @marimba/shared).
  */
 export function createServerApp({ publisher, registry, kafkaReachable }: ServerDeps) {
   const answer = answering(registry);
@@ -30,11 +29,11 @@ export function createServerApp({ publisher, registry, kafkaReachable }: ServerD
     "/data",
     ({ request }) =>
       answer("/data", async () => {
-        const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), "http");
+        const parsed = await readHopVotes(request, "http");
         if (!parsed.ok) throw new HttpError(422, "the votes do not match the internal schema", parsed.problems);
         if (await connectionClosed(request)) return clientClosedResponse();
         try {
-          await publisher.publish(parsed.value);
+          await publisher.publishEncoded(parsed.value);
         } catch (error) {
           throw publishFailure(error);
         }
