@@ -64,10 +64,10 @@ const describeVerdict = (verdict: Verdict) => `accepted ${verdict.accepted}, sto
 /** On a busy machine the backlog of a stopped consumer drains at a fraction of the usual rate. */
 const BUSY_SETTLE_MS = 240_000;
 
-/** Accepts a few more votes, then waits until the consumer has applied everything Kafka holds. */
+/** Accepts a few more votes, then waits until the consumer has applied all Kafka held by then, the load still running. */
 async function settleWhileLoaded(load: LoadDriver, limitMs?: number): Promise<void> {
   await load.untilAccepted(300, 90_000);
-  await settle({ limitMs });
+  await settle({ limitMs, heldAtStart: true });
 }
 
 async function consumerReady(component: Component): Promise<boolean> {
