@@ -7,7 +7,7 @@ import { acceptVote } from "../../src/vote.ts";
 
 const votes = (count: number) =>
   Array.from({ length: count }, (_, i) =>
-    acceptVote({ name: "Publisher Test", album: "Batch", year: "2026", rank: String(i % 5) }, "http"),
+    acceptVote({ name: "Publisher Test", album: "Batch", year: "2026", rank: String(1 + (i % 5)) }, "http"),
   );
 
 /** Runs `use` with a throwaway topic of its own on the stack's Kafka, deleted afterwards. */
