@@ -35,6 +35,19 @@ function apiHeaders(response: Response): Response {
   return response;
 }
 
+/** The JSON text of answers shared by concurrent requests (one read, one object): encoded once. */
+const encoded = new WeakMap<object, string>();
+
+/** A 200 with `body` as JSON, encoding an object given to many requests at once only once. */
+function sharedJson(body: object): Response {
+  let text = encoded.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    encoded.set(body, text);
+  }
+  return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+}
+
 /** A read that did not answer: 504 when the store did not answer in time, 503 when it cannot be reached. */
 async function storeRead<T>(store: string, deadlineMs: number, read: () => Promise<T>, address?: StoreAddress): Promise<T> {
   try {
@@ -76,7 +89,7 @@ export function createDashboardApp(deps: DashboardDeps) {
         }),
       )
       .get("/api/tally", () =>
-        api("/api/tally", async () => json(200, await storeRead("Redis", deadlines.redisMs, () => tally.read(), deps.addresses?.redis))),
+        api("/api/tally", async () => sharedJson(await storeRead("Redis", deadlines.redisMs, () => tally.read(), deps.addresses?.redis))),
       )
       .get("/api/series", ({ request }) =>
         api("/api/series", async () => {
