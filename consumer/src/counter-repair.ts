@@ -1,4 +1,4 @@
-import { backoffMs, type Logger, withDeadline } from "@marimba/shared";
+import { backoffMs, type Logger, SharedRead, withDeadline } from "@marimba/shared";
 import type { Admin } from "kafkajs";
 import type { TallyCounters } from "./counters.ts";
 import { RecountBusyError } from "./recount.ts";
@@ -30,7 +30,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * rebuilt from MongoDB with the recount; batches wait meanwhile, and counting resumes after it.
  */
 export class CounterRepair {
-  private running: Promise<void> | null = null;
+  /** Checks asked for while one runs share it. */
+  private readonly checks = new SharedRead(() => this.checkNow());
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Why counting is stopped; null while counting. */
   reason: string | null = null;
@@ -57,10 +58,7 @@ export class CounterRepair {
 
   /** Compares the applied offsets with what Kafka proves was applied, and repairs when they lost some. */
   check(): Promise<void> {
-    this.running ??= this.checkNow().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.checks.get();
   }
 
   /** Per partition, the offset Kafka proves was applied: below the committed one, and below the log's start. */

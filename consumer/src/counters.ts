@@ -1,4 +1,5 @@
 import {
+  appendToSeriesLua,
   appliedOffsetsKey,
   COUNTED_ID_BUCKET_CHARS,
   COUNTED_IDS_PREFIX,
@@ -8,7 +9,6 @@ import {
   tallyKeys,
   VOTE_ID_LENGTH,
   VOTE_SERIES_KEY,
-  VOTE_SERIES_RETENTION_MS,
   type Vote,
   type VoteToCount,
   withDeadline,
@@ -99,9 +99,7 @@ for name, moved in pairs(change) do
   end
 end
 if #series > 0 then
-  local now = redis.call('TIME')
-  local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
-  redis.call('XADD', KEYS[8], 'MINID', '~', oldest, '*', 'total', total, unpack(series))
+  ${appendToSeriesLua("KEYS[8]", "'total', total, unpack(series)")}
 end
 return answer
 `;

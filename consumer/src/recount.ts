@@ -1,5 +1,6 @@
 import {
   addVotes,
+  appendToSeriesLua,
   appliedOffsetsKey,
   countedIdSlot,
   countedRoute,
@@ -10,7 +11,6 @@ import {
   type TallyDelta,
   tallyKeys,
   VOTE_SERIES_KEY,
-  VOTE_SERIES_RETENTION_MS,
   VOTES_COLLECTION,
 } from "@marimba/shared";
 import type { Redis } from "ioredis";
@@ -121,9 +121,7 @@ for i = 1, #before, 2 do
   end
 end
 if #changes > 0 then
-  local now = redis.call('TIME')
-  local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
-  redis.call('XADD', KEYS[11], 'MINID', '~', oldest, '*', 'total', ARGV[2], 'source', 'recount', unpack(changes))
+  ${appendToSeriesLua("KEYS[11]", "'total', ARGV[2], 'source', 'recount', unpack(changes)")}
 end
 return 1
 `;

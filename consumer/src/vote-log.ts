@@ -103,7 +103,6 @@ export class VoteLog {
           return indexes.map((index) => votes[index] as PositionedVote);
         }
       },
-      true,
       this.deadlineMs + STORE_MS_PER_VOTE * votes.length,
     );
     for (const vote of refused) this.refused.add(vote);
@@ -121,15 +120,15 @@ export class VoteLog {
    * again after the server restarts (the consumer then failed server selection forever, while a
    * fresh client connected at once).
    */
-  private async call<T>(what: string, work: () => Promise<T>, resetWhenStuck = true, deadlineMs = this.deadlineMs): Promise<T> {
+  private async call<T>(what: string, work: () => Promise<T>, deadlineMs = this.deadlineMs): Promise<T> {
     try {
       const result = await calling("mongo", () => withDeadline(deadlineMs, `MongoDB: ${what}`, work));
       this.failuresInARow = 0;
       return result;
     } catch (error) {
-      if (resetWhenStuck) this.failuresInARow++;
+      this.failuresInARow++;
       const timedOut = (error as { cause?: unknown }).cause instanceof DeadlineError;
-      if (resetWhenStuck && this.source instanceof MongoStore && (timedOut || this.failuresInARow >= FAILURES_BEFORE_RESET)) {
+      if (this.source instanceof MongoStore && (timedOut || this.failuresInARow >= FAILURES_BEFORE_RESET)) {
         this.source.reset(timedOut ? `${what} outlived its deadline` : `${this.failuresInARow} failed calls in a row`);
       }
       throw error;

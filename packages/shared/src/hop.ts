@@ -6,7 +6,7 @@
  */
 import { HttpError, MAX_HOP_BODY_BYTES, readJsonBody } from "./http.ts";
 import { readBodyText, repeatedKeys } from "./json.ts";
-import { countProblem, type EncodedVote, encodeVote, type Parsed, parseAcceptedVotes, type Route, voteAsGiven } from "./vote.ts";
+import { countProblem, type EncodedVote, encodeVote, type Parsed, parseAcceptedVotes, type Route, type Vote, voteAsGiven } from "./vote.ts";
 
 export const HOP_CONTENT_TYPE = "application/x-ndjson";
 
@@ -66,15 +66,18 @@ export function votesFromLines(text: string, route: Route): Parsed<EncodedVote[]
   if (repeated.length > 0) return { ok: false, problems: repeated };
   const given = linesAsGiven(values, lines, route);
   if (given) return { ok: true, value: given };
-  const parsed = parseAcceptedVotes(values, route);
+  return encoded(parseAcceptedVotes(values, route));
+}
+
+/** Checked votes as Kafka messages, encoded here (they did not come in the edge's form). */
+function encoded(parsed: Parsed<Vote[]>): Parsed<EncodedVote[]> {
   return parsed.ok ? { ok: true, value: parsed.value.map(encodeVote) } : parsed;
 }
 
 /** Reads the votes of a hop request, NDJSON or a JSON array, as Kafka messages; throws an HttpError naming the problem. */
 export async function readHopVotes(request: Request, route: Route): Promise<Parsed<EncodedVote[]>> {
   if (request.headers.get("content-type") !== HOP_CONTENT_TYPE) {
-    const parsed = parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), route);
-    return parsed.ok ? { ok: true, value: parsed.value.map(encodeVote) } : parsed;
+    return encoded(parseAcceptedVotes(await readJsonBody(request, MAX_HOP_BODY_BYTES), route));
   }
   const raw = await readBodyText(request, MAX_HOP_BODY_BYTES);
   if (typeof raw !== "string") throw new HttpError(raw.status, raw.message);

@@ -24,6 +24,13 @@ export const VOTE_SERIES_KEY = "marimba:votes:series";
 /** How long the series keeps entries: the dashboard's 15 minutes and a minute to spare. */
 export const VOTE_SERIES_RETENTION_MS = 16 * 60 * 1000;
 
+/** Lua that appends one entry (its fields a Lua argument list) to the series at `key`, dropping entries past the retention. */
+export function appendToSeriesLua(key: string, fields: string): string {
+  return `local now = redis.call('TIME')
+local oldest = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ${VOTE_SERIES_RETENTION_MS})
+redis.call('XADD', ${key}, 'MINID', '~', oldest, '*', ${fields})`;
+}
+
 /**
  * Sorted set replica → the Redis time (ms) it last beat: every consumer replica writes its own
  * member every `CONSUMER_HEARTBEAT_MS`; members older than `CONSUMER_SEEN_RETENTION_MS` are

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { albumField, TALLY_HASHES, type TallyHash, tallyKeys } from "./keys.ts";
-import { ROUTES, type Vote } from "./vote.ts";
+import { albumField, countedRoute, TALLY_HASHES, type TallyHash, tallyKeys } from "./keys.ts";
+import type { Vote } from "./vote.ts";
 
 /** How much each counter grows: the sum of a set of votes. */
 export interface TallyDelta {
@@ -50,7 +50,7 @@ export const VOTE_ID_LENGTH = 36;
  * A batch as the counters' script takes it: `n`, then n `(hash number, field, count)` triples that
  * add up every vote (hash numbers from 1, in `TALLY_HASHES` order), then five strings with one
  * entry per vote, so the script gets a handful of arguments however large the batch: the ids
- * back to back, each route's number in `ROUTES` (1-based, one digit), whether the copy is the
+ * back to back, each route's number (`countedRoute`, one digit), whether the copy is the
  * stored one (1/0), the numbers of each vote's four triples written `width` digits wide, and
  * `width`.
  */
@@ -73,7 +73,7 @@ export function countArguments(votes: readonly VoteToCount[]): string[] {
       numbers.push(triple.number);
     });
     ids += vote.id;
-    routes += String(ROUTES.indexOf(vote.route) + 1);
+    routes += countedRoute(vote.route);
     stored += isStored ? "1" : "0";
   }
   const width = String(triples.size).length;

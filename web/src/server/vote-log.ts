@@ -1,4 +1,4 @@
-import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, type NewestVotesDocument } from "@marimba/shared";
+import { NEWEST_VOTES_COLLECTION, NEWEST_VOTES_ID, type NewestVotesDocument, SharedRead } from "@marimba/shared";
 import type { Collection, Db } from "mongodb";
 import type { VoteRow } from "../contract.ts";
 
@@ -9,8 +9,13 @@ import type { VoteRow } from "../contract.ts";
  */
 export class VoteLogReader {
   private readonly newestVotes: Collection<NewestVotesDocument>;
-  private reading: Promise<VoteRow[]> | null = null;
   private last: { startedAt: number; rows: VoteRow[] } | null = null;
+  private readonly reads = new SharedRead(async () => {
+    const startedAt = performance.now();
+    const rows = await this.read();
+    this.last = { startedAt, rows };
+    return rows;
+  });
 
   /**
    * `maxAgeMs`: an answer read less than this long ago is answered again, and concurrent callers
@@ -31,18 +36,7 @@ export class VoteLogReader {
 
   private newestKept(): Promise<VoteRow[]> {
     if (this.last && performance.now() - this.last.startedAt < this.maxAgeMs) return Promise.resolve(this.last.rows);
-    if (!this.reading) {
-      const startedAt = performance.now();
-      this.reading = this.read()
-        .then((rows) => {
-          this.last = { startedAt, rows };
-          return rows;
-        })
-        .finally(() => {
-          this.reading = null;
-        });
-    }
-    return this.reading;
+    return this.reads.get();
   }
 
   private async read(): Promise<VoteRow[]> {
