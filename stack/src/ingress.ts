@@ -4,7 +4,17 @@
  * address (like the old load tool) reaches both routes locally as it would in the cluster.
  * Bodies stream through both ways; status and headers pass unchanged.
  */
-import { clientClosedResponse, connectionClosed, createLogger, env, json, loadConfig, runService, within } from "@marimba/shared";
+import {
+  clientClosedResponse,
+  connectionClosed,
+  createLogger,
+  env,
+  json,
+  loadConfig,
+  runService,
+  serveHttp,
+  within,
+} from "@marimba/shared";
 
 export interface IngressRoutes {
   /** producer-http client, e.g. http://127.0.0.1:8000 */
@@ -36,7 +46,7 @@ export function routeFor(pathname: string, routes: IngressRoutes): string | null
   return rule ? routes[rule[1]] : null;
 }
 
-/** The ingress's request handler: pure construction, so it can be served by Bun.serve or called directly. */
+/** The ingress's request handler: pure construction, so it can be served (serveHttp) or called directly. */
 export function createIngress(routes: IngressRoutes) {
   const reachable = (base: string) =>
     within(2000, async () => {
@@ -59,9 +69,9 @@ export function createIngress(routes: IngressRoutes) {
     const headers = new Headers(request.headers);
     for (const name of HOP_BY_HOP) headers.delete(name);
     headers.set("x-forwarded-for", clientAddress);
-    headers.set("x-forwarded-host", url.host);
+    headers.set("x-forwarded-host", request.headers.get("host") ?? url.host);
     headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
-    // A pipelined request closes the connection (see connectionClosed): its votes are never passed on.
+    // A client gone before its votes are passed on gets nothing passed on.
     if (await connectionClosed(request)) return clientClosedResponse();
     let upstream: Response;
     try {
@@ -97,17 +107,16 @@ if (import.meta.main) {
       http: config.HTTP_ROUTE_URL.replace(/\/$/, ""),
       grpc: config.GRPC_ROUTE_URL.replace(/\/$/, ""),
     });
-    const server = Bun.serve({
+    const server = await serveHttp(handle, {
       hostname: config.HOST,
       port: config.PORT,
       // Outlasts the edges' slowest answer (their upstream deadlines), so it reaches the caller.
-      idleTimeout: 60,
-      fetch: (request, bun) => handle(request, bun.requestIP(request)?.address),
+      idleTimeoutSeconds: 60,
     });
     logger.info({ port: config.PORT, http: config.HTTP_ROUTE_URL, grpc: config.GRPC_ROUTE_URL }, "routing /rust/ /http/ /grpc/");
     return {
       async stop() {
-        await server.stop(false);
+        await server.stop();
       },
     };
   });

@@ -88,10 +88,9 @@ export async function readVoteRequest(request: Request): Promise<VoteBatch> {
 }
 
 /**
- * True when the client's connection is gone. Bun closes a connection when an HTTP/1.1 request
- * is pipelined behind one still being answered, and says so (the request's signal) only after it
- * has read the rest of what arrived; one event-loop turn later it is known. A hop asks this just
- * before it sends votes on, so no vote is kept for a client that can get no answer.
+ * True when the client's connection is gone (the request's signal), checked one event-loop turn
+ * after the body was read so a close that arrived with it is seen. A hop asks this just before it
+ * sends votes on, so no vote is kept for a client that left before it could be answered.
  */
 export async function connectionClosed(request: Request): Promise<boolean> {
   await new Promise<void>((resolve) => setImmediate(resolve));

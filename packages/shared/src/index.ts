@@ -12,6 +12,7 @@ export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./publisher.ts";
 export * from "./publishing.ts";
+export * from "./serve.ts";
 export * from "./service.ts";
 export * from "./tally.ts";
 export * from "./vote.ts";

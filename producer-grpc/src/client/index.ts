@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, edgeEnv, edgeSettings, env, loadConfig, runService } from "@marimba/shared";
+import { createLogger, createRegistry, edgeEnv, edgeSettings, env, loadConfig, runService, serveHttp } from "@marimba/shared";
 import { z } from "zod";
 import { createClientApp } from "./app.ts";
 import { DEFAULT_DEADLINE_MS, VoteServerClient } from "./upstream.ts";
@@ -20,16 +20,17 @@ await runService(logger, async () => {
   const { batch, limits } = edgeSettings(config);
   const registry = createRegistry("producer-grpc-client");
   const upstream = new VoteServerClient(config.UPSTREAM_ADDRESS, config.UPSTREAM_DEADLINE_MS, batch);
-  const app = createClientApp({ upstream, registry, ...limits }).listen({
+  const app = createClientApp({ upstream, registry, ...limits });
+  const server = await serveHttp((request) => app.handle(request), {
     hostname: config.HOST,
     port: config.PORT,
     // Outlasts the call deadline, so a slow answer reaches the caller instead of a dropped connection.
-    idleTimeout: Math.ceil(config.UPSTREAM_DEADLINE_MS / 1000) + 10,
+    idleTimeoutSeconds: Math.ceil(config.UPSTREAM_DEADLINE_MS / 1000) + 10,
   });
   logger.info({ port: config.PORT, upstream: config.UPSTREAM_ADDRESS }, "accepting votes");
   return {
     async stop() {
-      await app.stop(false);
+      await server.stop();
       upstream.close();
     },
   };

@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, edgeEnv, edgeSettings, env, loadConfig, runService } from "@marimba/shared";
+import { createLogger, createRegistry, edgeEnv, edgeSettings, env, loadConfig, runService, serveHttp } from "@marimba/shared";
 import { createClientApp } from "./app.ts";
 import { FORWARD_TIMEOUT_MS, VoteUpstream } from "./upstream.ts";
 
@@ -14,16 +14,17 @@ await runService(logger, async () => {
   const { batch, limits } = edgeSettings(config);
   const registry = createRegistry("producer-http-client");
   const upstream = new VoteUpstream(config.UPSTREAM_URL.replace(/\/$/, ""), batch);
-  const app = createClientApp({ upstream, registry, ...limits }).listen({
+  const app = createClientApp({ upstream, registry, ...limits });
+  const server = await serveHttp((request) => app.handle(request), {
     hostname: config.HOST,
     port: config.PORT,
     // Outlasts the forwarding deadline, so a slow answer reaches the caller instead of a dropped connection.
-    idleTimeout: Math.ceil(FORWARD_TIMEOUT_MS / 1000) + 10,
+    idleTimeoutSeconds: Math.ceil(FORWARD_TIMEOUT_MS / 1000) + 10,
   });
   logger.info({ port: config.PORT, upstream: config.UPSTREAM_URL }, "accepting votes");
   return {
     async stop() {
-      await app.stop(false);
+      await server.stop();
     },
   };
 });

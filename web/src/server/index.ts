@@ -1,5 +1,15 @@
 import { join } from "node:path";
-import { createKafka, createLogger, createRegistry, env, kafkaEnv, LOCAL_DEFAULTS, loadConfig, runService } from "@marimba/shared";
+import {
+  createKafka,
+  createLogger,
+  createRegistry,
+  env,
+  kafkaEnv,
+  LOCAL_DEFAULTS,
+  loadConfig,
+  runService,
+  serveHttp,
+} from "@marimba/shared";
 import { createMongo, createRedis } from "@marimba/shared/storage";
 import { createDashboardApp } from "./app.ts";
 import { KafkaEndOffsets } from "./kafka-offsets.ts";
@@ -55,12 +65,13 @@ await runService(logger, async () => {
     distDir: config.DIST_DIR,
     deadlines: { redisMs: redisDeadlineMs, mongoMs: mongoDeadlineMs },
     addresses,
-  }).listen({ hostname: config.HOST, port: config.PORT });
+  });
+  const server = await serveHttp((request) => app.handle(request), { hostname: config.HOST, port: config.PORT });
   logger.info({ url: `http://${config.HOST}:${config.PORT}/`, dist: config.DIST_DIR }, "serving the dashboard");
   return {
     async stop() {
       feed.close(); // open streams would otherwise hold the graceful stop open
-      await app.stop(false);
+      await server.stop();
       await endOffsets.close();
       await mongo.close();
       redis.disconnect();
