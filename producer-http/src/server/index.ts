@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, serveHttp, startPublishing } from "@marimba/shared";
+import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, startPublishing } from "@marimba/shared";
 import { createServerApp } from "./app.ts";
 
 const logger = createLogger("producer-http-server");
@@ -12,12 +12,14 @@ await runService(logger, async () => {
   const registry = createRegistry("producer-http-server");
   const publishing = await startPublishing("producer-http-server", config, logger, registry);
   const { publisher, probe } = publishing;
-  const app = createServerApp({ publisher, registry, kafkaReachable: () => probe.reachable() });
-  const server = await serveHttp((request) => app.handle(request), { hostname: config.HOST, port: config.PORT });
+  const app = createServerApp({ publisher, registry, kafkaReachable: () => probe.reachable() }).listen({
+    hostname: config.HOST,
+    port: config.PORT,
+  });
   logger.info({ port: config.PORT, topic: config.KAFKA_TOPIC }, "publishing votes");
   return {
     async stop() {
-      await server.stop(); // finish in-flight requests
+      await app.stop(false); // finish in-flight requests
       await publishing.stop();
     },
   };
