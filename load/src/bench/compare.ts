@@ -3,7 +3,7 @@
 // `bun load/src/bench/compare.ts --base <checkout> [--candidate <checkout>] [--route http|grpc] [--rounds 3] [--seconds 10]`
 // `bun load/src/bench/compare.ts --variants "KAFKA_COMPRESSION=none;KAFKA_COMPRESSION=lz4" [--consumer]`
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Route, sleep, waitUntil } from "@marimba/shared";
 import { dataDir, ROOT } from "@marimba/stack";
@@ -11,6 +11,7 @@ import { ArgumentError, parseFlags, usage } from "../args.ts";
 import { fireVotes, voteBodies } from "../fire.ts";
 import { ROUTE_PATHS } from "../routes.ts";
 import { readVotesFile } from "../votes-file.ts";
+import { cpuTicks as ticks } from "./cpu.ts";
 import { benchKafka, consumerLag } from "./kafka.ts";
 import { component, ports, runningPid, stackEnv, startComponent, stopComponent } from "./stack.ts";
 
@@ -68,13 +69,6 @@ function parseVariants(text: string, root: string): BuildPlan[] {
   if (plans.length < 2 || plans.length > SHIFTS.length)
     throw new ArgumentError(`--variants: name from 2 to ${SHIFTS.length} settings, ';' between them`);
   return plans;
-}
-
-/** utime + stime of a process in clock ticks (1/100 s). */
-function ticks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 function start(root: string, entry: string, env: Record<string, string>): ChildProcess {
@@ -232,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
         if (!result) continue;
         const after = await produceRequests(build.metricsUrl);
         const logAfter = topicLogBytes(stackEnv.KAFKA_TOPIC);
-        turns.get(build.label)?.push({
+        const turn: Turn = {
           votes: result.accepted,
           seconds: result.seconds,
           p99: result.latencyMs.p99,
@@ -243,9 +237,12 @@ async function main(argv: string[]): Promise<number> {
           requests: after.requests - sent.requests,
           requestVotes: after.votes - sent.votes,
           logBytes: logBefore === null || logAfter === null ? null : logAfter - logBefore,
-        });
+        };
+        turns.get(build.label)?.push(turn);
+        // Each turn's own sum shows how far turns of one build spread on a busy machine.
+        const turnSum = (Object.values(turn.ticks).reduce((a, b) => a + b, 0) * 10_000) / Math.max(1, turn.votes);
         console.log(
-          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${result.errors} errors, ${result.rejected} non-2xx`,
+          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${turnSum.toFixed(1)} µs/vote summed, ${result.errors} errors, ${result.rejected} non-2xx`,
         );
       }
     }
