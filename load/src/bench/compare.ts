@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Route, sleep, waitUntil } from "@marimba/shared";
 import { dataDir, ROOT } from "@marimba/stack";
-import { ArgumentError, parseFlags, usage } from "../args.ts";
+import { ArgumentError, parseFlags, runTool, usage } from "../args.ts";
 import { fireVotes, voteBodies } from "../fire.ts";
 import { ROUTE_PATHS } from "../routes.ts";
 import { readVotesFile } from "../votes-file.ts";
@@ -284,10 +284,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ArgumentError ? error.message : error);
-    process.exit(error instanceof ArgumentError ? 2 : 1);
-  },
-);
+runTool(main);
