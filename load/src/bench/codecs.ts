@@ -17,6 +17,7 @@ import {
 } from "@marimba/shared";
 import { ROOT } from "@marimba/stack";
 import { ArgumentError, parseFlags, runTool, usage } from "../args.ts";
+import { median } from "../stats.ts";
 import { readVotesFile } from "../votes-file.ts";
 import { cpuTicks } from "./cpu.ts";
 import { benchKafka, createTopic, deleteTopic } from "./kafka.ts";
@@ -117,7 +118,9 @@ async function main(argv: string[]): Promise<number> {
   const batches = Array.from({ length: Math.ceil(votes.length / flags.batch) }, (_, i) =>
     votes.slice(i * flags.batch, (i + 1) * flags.batch),
   );
-  const totals = new Map(codecs.map((codec) => [codec, { produce: { own: 0, kafka: 0 }, consume: { own: 0, kafka: 0 }, votes: 0 }]));
+  const totals = new Map(
+    codecs.map((codec) => [codec, { produce: { own: 0, kafka: 0 }, consume: { own: 0, kafka: 0 }, votes: 0, turnSums: [] as number[] }]),
+  );
   const kafka = benchKafka("marimba-bench-codecs");
   // Turn 0 of each codec warms the JIT and the broker up and is not counted.
   for (let round = 0; round <= flags.rounds; round++) {
@@ -141,19 +144,24 @@ async function main(argv: string[]): Promise<number> {
           sum.kafka += phase.kafka;
         }
         total.votes += votes.length;
+        total.turnSums.push(((produced.own + produced.kafka + consumed.own + consumed.kafka) * 10_000) / votes.length);
       } finally {
         await deleteTopic(kafka, topic);
       }
     }
   }
   console.log(`\n${flags.votes} votes per codec per turn, ${flags.batch} votes per produce request, ${flags.rounds} turns\n`);
-  console.log("| codec | publisher µs/vote | broker (produce) µs/vote | consumer µs/vote | broker (fetch) µs/vote | sum µs/vote |");
-  console.log("|---|---|---|---|---|---|");
+  console.log(
+    "| codec | publisher µs/vote | broker (produce) µs/vote | consumer µs/vote | broker (fetch) µs/vote | sum µs/vote | median turn's sum |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
   for (const [codec, total] of totals) {
     const cells = [total.produce.own, total.produce.kafka, total.consume.own, total.consume.kafka].map(
       (ticks) => (ticks * 10_000) / Math.max(1, total.votes),
     );
-    console.log(`| ${codec} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${cells.reduce((a, b) => a + b, 0).toFixed(1)} |`);
+    console.log(
+      `| ${codec} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${cells.reduce((a, b) => a + b, 0).toFixed(1)} | ${median(total.turnSums).toFixed(1)} |`,
+    );
   }
   return 0;
 }

@@ -10,6 +10,7 @@ import { dataDir, ROOT } from "@marimba/stack";
 import { ArgumentError, parseFlags, runTool, usage } from "../args.ts";
 import { fireVotes, voteBodies } from "../fire.ts";
 import { ROUTE_PATHS } from "../routes.ts";
+import { median } from "../stats.ts";
 import { readVotesFile } from "../votes-file.ts";
 import { cpuTicks as ticks } from "./cpu.ts";
 import { benchKafka, consumerLag } from "./kafka.ts";
@@ -145,6 +146,9 @@ function topicLogBytes(topic: string): number | null {
 type Shared = "kafka" | "consumer" | "ferretdb" | "redis";
 type Charged = "edge" | "server" | Shared | "generator";
 
+/** A turn's CPU over every process charged, per vote. */
+const summed = (turn: Turn) => (Object.values(turn.ticks).reduce((a, b) => a + b, 0) * 10_000) / Math.max(1, turn.votes);
+
 interface Turn {
   votes: number;
   seconds: number;
@@ -240,9 +244,8 @@ async function main(argv: string[]): Promise<number> {
         };
         turns.get(build.label)?.push(turn);
         // Each turn's own sum shows how far turns of one build spread on a busy machine.
-        const turnSum = (Object.values(turn.ticks).reduce((a, b) => a + b, 0) * 10_000) / Math.max(1, turn.votes);
         console.log(
-          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${turnSum.toFixed(1)} µs/vote summed, ${result.errors} errors, ${result.rejected} non-2xx`,
+          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${summed(turn).toFixed(1)} µs/vote summed, ${result.errors} errors, ${result.rejected} non-2xx`,
         );
       }
     }
@@ -253,9 +256,9 @@ async function main(argv: string[]): Promise<number> {
     );
     const columns = charged.map((name) => `${name} µs/vote`);
     console.log(
-      `| build | votes/s | p99 ms (worst turn) | ${columns.join(" | ")} | sum µs/vote | votes/request | bytes/request | bytes/vote |`,
+      `| build | votes/s | p99 ms (worst turn) | ${columns.join(" | ")} | sum µs/vote | median turn's sum | votes/request | bytes/request | bytes/vote |`,
     );
-    console.log(`|---|---|---|${columns.map(() => "---|").join("")}---|---|---|---|`);
+    console.log(`|---|---|---|${columns.map(() => "---|").join("")}---|---|---|---|---|`);
     for (const build of builds) {
       const all = turns.get(build.label) ?? [];
       const total = (pick: (turn: Turn) => number) => all.reduce((sum, turn) => sum + pick(turn), 0);
@@ -268,7 +271,7 @@ async function main(argv: string[]): Promise<number> {
       const logBytes = all.some((turn) => turn.logBytes === null) ? Number.NaN : total((turn) => turn.logBytes ?? 0);
       const name = flags.variants ? build.label : `${build.label} (${build.root})`;
       console.log(
-        `| ${name} | ${Math.round(votes / Math.max(1e-9, seconds))} | ${p99} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${sum.toFixed(1)} | ${(
+        `| ${name} | ${Math.round(votes / Math.max(1e-9, seconds))} | ${p99} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${sum.toFixed(1)} | ${median(all.map(summed)).toFixed(1)} | ${(
           total((turn) => turn.requestVotes) / Math.max(1, requests)
         ).toFixed(0)} | ${(logBytes / Math.max(1, requests)).toFixed(0)} | ${(logBytes / Math.max(1, votes)).toFixed(1)} |`,
       );
