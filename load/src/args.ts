@@ -138,3 +138,14 @@ export function usage(command: string, specs: FlagSpecs): string {
   }
   return lines.join("\n");
 }
+
+/** Runs a tool's `main` on the process's arguments and exits with its code: 2 with the message for a bad flag, 1 for any other error. */
+export function runTool(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof ArgumentError ? error.message : error);
+      process.exit(error instanceof ArgumentError ? 2 : 1);
+    },
+  );
+}

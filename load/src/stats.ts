@@ -14,6 +14,14 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank - 1] as number;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
 /** Summarizes raw samples (in ms); the samples need not be sorted. */
 export function summarize(samples: ArrayLike<number>): Latency {
   const sorted = Float64Array.from(samples).sort();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RouteResult } from "../src/fire.ts";
 import { formatProgress, formatRejections, formatRouteTable } from "../src/report.ts";
-import { quantile, Samples, summarize } from "../src/stats.ts";
+import { median, quantile, Samples, summarize } from "../src/stats.ts";
 
 const result = (overrides: Partial<RouteResult> = {}): RouteResult => ({
   route: "http",
@@ -26,6 +26,12 @@ describe("latency statistics", () => {
     expect(quantile(sorted, 0.99)).toBe(99);
     expect(quantile(sorted, 1)).toBe(100);
     expect(quantile(new Float64Array(0), 0.5)).toBeNaN();
+  });
+
+  test("a median is the middle turn, or the mean of the two middle ones, whatever the order", () => {
+    expect(median([230, 150, 160])).toBe(160);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 
   test("samples grow past their first buffer and summarize unsorted input", () => {

@@ -1,20 +1,32 @@
-// Two builds of one route side by side on the running stack's Kafka: each build's pair of services
-// on ports of its own, measured in turns (A B, B A, …) so a busy machine weighs on both alike.
+// Builds or settings of one route side by side on the running stack's Kafka: each one's pair of
+// services on ports of its own, measured in turns (A B, B A, …) so a busy machine weighs on all alike.
 // `bun load/src/bench/compare.ts --base <checkout> [--candidate <checkout>] [--route http|grpc] [--rounds 3] [--seconds 10]`
+// `bun load/src/bench/compare.ts --variants "KAFKA_COMPRESSION=none;KAFKA_COMPRESSION=lz4" [--consumer]`
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Route, sleep } from "@marimba/shared";
-import { ROOT } from "@marimba/stack";
-import { ArgumentError, parseFlags, usage } from "../args.ts";
+import { type Route, sleep, waitUntil } from "@marimba/shared";
+import { dataDir, ROOT } from "@marimba/stack";
+import { ArgumentError, parseFlags, runTool, usage } from "../args.ts";
 import { fireVotes, voteBodies } from "../fire.ts";
 import { ROUTE_PATHS } from "../routes.ts";
+import { median } from "../stats.ts";
 import { readVotesFile } from "../votes-file.ts";
+import { cpuTicks as ticks } from "./cpu.ts";
+import { benchKafka, consumerLag } from "./kafka.ts";
 import { component, ports, runningPid, stackEnv, startComponent, stopComponent } from "./stack.ts";
 
 const FLAGS = {
   base: { type: "string", help: "the checkout to compare against (dependencies installed)" },
   candidate: { type: "string", help: "the checkout compared with it (default: this one)" },
+  variants: {
+    type: "string",
+    help: "instead of --base: settings of the candidate to compare, ';' between settings, ',' between variables (A=1,B=2;A=3)",
+  },
+  consumer: {
+    type: "boolean",
+    help: "keep the consumer storing; each turn waits for it to catch up and counts it, FerretDB and Redis",
+  },
   route: { type: "string", default: "http", help: "http or grpc" },
   rounds: { type: "integer", min: 1, max: 100, default: 3, help: "turns per build" },
   seconds: { type: "number", min: 1, max: 600, default: 10, help: "seconds per turn" },
@@ -22,19 +34,42 @@ const FLAGS = {
   connections: { type: "integer", min: 1, max: 10_000, default: 64, help: "connections" },
 } as const;
 
-interface Build {
+interface BuildPlan {
   label: string;
   root: string;
+  /** Variables the build's server and edge start with, over the stack's. */
+  env: Record<string, string>;
+}
+
+interface Build extends BuildPlan {
   edgePort: number;
+  /** Where the server's Prometheus metrics are: its votes per produce request. */
+  metricsUrl: string;
   pids: { edge: number; server: number };
   children: ChildProcess[];
 }
 
-/** utime + stime of a process in clock ticks (1/100 s). */
-function ticks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
+/** Port shifts of the builds: below the next stack's offset (100) and clear of this stack's own ports. */
+const SHIFTS = [40, 60, 30, 50];
+
+/** `A=1,B=2;A=3` → one plan per setting, each labelled by its variables. */
+function parseVariants(text: string, root: string): BuildPlan[] {
+  const plans = text
+    .split(";")
+    .map((setting) => setting.trim())
+    .filter((setting) => setting.length > 0)
+    .map((setting) => {
+      const env: Record<string, string> = {};
+      for (const assignment of setting.split(",")) {
+        const match = /^\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(assignment);
+        if (!match) throw new ArgumentError(`--variants: '${assignment.trim()}' is not NAME=value`);
+        env[match[1] as string] = (match[2] as string).trim();
+      }
+      return { label: setting, root, env };
+    });
+  if (plans.length < 2 || plans.length > SHIFTS.length)
+    throw new ArgumentError(`--variants: name from 2 to ${SHIFTS.length} settings, ';' between them`);
+  return plans;
 }
 
 function start(root: string, entry: string, env: Record<string, string>): ChildProcess {
@@ -60,28 +95,68 @@ async function ready(port: number): Promise<void> {
 }
 
 /** One build's pair: the server, then the edge that forwards to it, each on this build's ports. */
-async function startBuild(label: string, root: string, route: Route, shift: number): Promise<Build> {
+async function startBuild(plan: BuildPlan, route: Route, shift: number): Promise<Build> {
+  const { root, env } = plan;
   const [edge, server] =
     route === "http" ? [ports.httpClient + shift, ports.httpServer + shift] : [ports.grpcClient + shift, ports.grpcServer + shift];
+  const metricsPort = route === "http" ? server : ports.grpcMetrics + shift;
   const children =
     route === "http"
-      ? [start(root, "producer-http/src/server/index.ts", { PORT: String(server) })]
-      : [start(root, "producer-grpc/src/server/index.ts", { PORT: String(server), METRICS_PORT: String(ports.grpcMetrics + shift) })];
-  await ready(route === "http" ? server : ports.grpcMetrics + shift);
+      ? [start(root, "producer-http/src/server/index.ts", { ...env, PORT: String(server) })]
+      : [start(root, "producer-grpc/src/server/index.ts", { ...env, PORT: String(server), METRICS_PORT: String(metricsPort) })];
+  await ready(metricsPort);
   children.push(
     route === "http"
-      ? start(root, "producer-http/src/client/index.ts", { PORT: String(edge), UPSTREAM_URL: `http://127.0.0.1:${server}` })
-      : start(root, "producer-grpc/src/client/index.ts", { PORT: String(edge), UPSTREAM_ADDRESS: `127.0.0.1:${server}` }),
+      ? start(root, "producer-http/src/client/index.ts", { ...env, PORT: String(edge), UPSTREAM_URL: `http://127.0.0.1:${server}` })
+      : start(root, "producer-grpc/src/client/index.ts", { ...env, PORT: String(edge), UPSTREAM_ADDRESS: `127.0.0.1:${server}` }),
   );
   await ready(edge);
-  return { label, root, edgePort: edge, pids: { server: children[0]?.pid as number, edge: children[1]?.pid as number }, children };
+  return {
+    ...plan,
+    edgePort: edge,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    pids: { server: children[0]?.pid as number, edge: children[1]?.pid as number },
+    children,
+  };
 }
+
+/** The produce requests a server has sent so far and the votes in them (its `marimba_publish_batch_votes` histogram). */
+async function produceRequests(metricsUrl: string): Promise<{ requests: number; votes: number }> {
+  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) }).then((response) => response.text());
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return { requests: value("marimba_publish_batch_votes_count"), votes: value("marimba_publish_batch_votes_sum") };
+}
+
+/** Bytes of the topic's log segments in the local broker's log dirs: the record batches as Kafka keeps them; null for an outside Kafka. */
+function topicLogBytes(topic: string): number | null {
+  const logs = join(dataDir("kafka"), "logs");
+  let partitions: string[];
+  try {
+    partitions = readdirSync(logs).filter((name) => name.startsWith(`${topic}-`) && /^\d+$/.test(name.slice(topic.length + 1)));
+  } catch {
+    return null;
+  }
+  let bytes = 0;
+  for (const partition of partitions)
+    for (const file of readdirSync(join(logs, partition))) if (file.endsWith(".log")) bytes += statSync(join(logs, partition, file)).size;
+  return bytes;
+}
+
+/** The processes whose CPU a turn is charged with, besides the build's own edge and server. */
+type Shared = "kafka" | "consumer" | "ferretdb" | "redis";
+type Charged = "edge" | "server" | Shared | "generator";
+
+/** A turn's CPU over every process charged, per vote. */
+const summed = (turn: Turn) => (Object.values(turn.ticks).reduce((a, b) => a + b, 0) * 10_000) / Math.max(1, turn.votes);
 
 interface Turn {
   votes: number;
   seconds: number;
   p99: number;
-  ticks: Record<"edge" | "server" | "kafka" | "generator", number>;
+  ticks: Partial<Record<Charged, number>>;
+  requests: number;
+  requestVotes: number;
+  logBytes: number | null;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -90,20 +165,42 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage("bun load/src/bench/compare.ts", FLAGS));
     return 0;
   }
-  if (!flags.base) throw new ArgumentError("--base: name the checkout to compare against");
+  if (!flags.base === !flags.variants)
+    throw new ArgumentError("name the checkout to compare against (--base) or the settings (--variants)");
   if (flags.route !== "http" && flags.route !== "grpc") throw new ArgumentError("--route: http or grpc");
   const route: Route = flags.route;
+  const candidate = resolve(flags.candidate ?? ROOT);
+  const plans: BuildPlan[] = flags.variants
+    ? parseVariants(flags.variants, candidate)
+    : [
+        { label: "base", root: resolve(flags.base as string), env: {} },
+        { label: "candidate", root: candidate, env: {} },
+      ];
   const kafka = runningPid("kafka");
   if (kafka === null) throw new ArgumentError("the local stack's Kafka is not running at this port offset: npm run up");
+  const shared: Partial<Record<Shared, number>> = { kafka };
   const bodies = voteBodies(readVotesFile(join(ROOT, "data", "votes.json")));
   const consumer = component("consumer");
   const consumerWasRunning = consumer !== undefined && runningPid(consumer.name) !== null;
-  // The ingest path alone, as the bench's consumer-stopped runs: the votes are stored once it is back.
-  if (consumer && consumerWasRunning) await stopComponent(consumer);
+  if (flags.consumer) {
+    if (!consumer || !consumerWasRunning) throw new ArgumentError("--consumer: the stack's consumer is not running: npm run up");
+    for (const name of ["consumer", "ferretdb", "redis"] as const) {
+      const pid = runningPid(name);
+      if (pid !== null) shared[name] = pid;
+    }
+  } else if (consumer && consumerWasRunning) {
+    // The ingest path alone, as the bench's consumer-stopped runs: the votes are stored once it is back.
+    await stopComponent(consumer);
+  }
+  const charged: Charged[] = ["edge", "server", ...(Object.keys(shared) as Shared[]), "generator"];
+  const lagKafka = benchKafka("marimba-bench-compare");
+  const caughtUp = async () => {
+    if (!(await waitUntil(async () => (await consumerLag(lagKafka, stackEnv.KAFKA_TOPIC)) === 0, 300_000, 250)))
+      throw new Error("the consumer did not catch up within 5 minutes");
+  };
   const builds: Build[] = [];
   try {
-    builds.push(await startBuild("base", resolve(flags.base), route, 40));
-    builds.push(await startBuild("candidate", resolve(flags.candidate ?? ROOT), route, 60));
+    for (const [index, plan] of plans.entries()) builds.push(await startBuild(plan, route, SHIFTS[index] as number));
     const fire = (build: Build, seconds: number) =>
       fireVotes({
         shots: [
@@ -117,61 +214,77 @@ async function main(argv: string[]): Promise<number> {
         duration: seconds,
       });
     for (const build of builds) if (flags.warmup > 0) await fire(build, flags.warmup);
+    if (flags.consumer) await caughtUp();
     const turns = new Map<string, Turn[]>(builds.map((build) => [build.label, []]));
     for (let round = 0; round < flags.rounds; round++) {
       for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-        const before = { edge: ticks(build.pids.edge), server: ticks(build.pids.server), kafka: ticks(kafka) };
+        const pids: Partial<Record<Charged, number>> = { ...shared, edge: build.pids.edge, server: build.pids.server };
+        const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticks(pid)]));
+        const sent = await produceRequests(build.metricsUrl);
+        const logBefore = topicLogBytes(stackEnv.KAFKA_TOPIC);
         const cpu = process.cpuUsage();
         const [result] = await fire(build, flags.seconds);
         const used = process.cpuUsage(cpu);
+        // With the consumer storing, a turn is charged until the consumer has stored what it sent.
+        if (flags.consumer) await caughtUp();
         if (!result) continue;
-        turns.get(build.label)?.push({
+        const after = await produceRequests(build.metricsUrl);
+        const logAfter = topicLogBytes(stackEnv.KAFKA_TOPIC);
+        const turn: Turn = {
           votes: result.accepted,
           seconds: result.seconds,
           p99: result.latencyMs.p99,
           ticks: {
-            edge: ticks(build.pids.edge) - before.edge,
-            server: ticks(build.pids.server) - before.server,
-            kafka: ticks(kafka) - before.kafka,
+            ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticks(pid) - (before[name] as number)])),
             generator: (used.user + used.system) / 10_000,
           },
-        });
+          requests: after.requests - sent.requests,
+          requestVotes: after.votes - sent.votes,
+          logBytes: logBefore === null || logAfter === null ? null : logAfter - logBefore,
+        };
+        turns.get(build.label)?.push(turn);
+        // Each turn's own sum shows how far turns of one build spread on a busy machine.
         console.log(
-          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${result.errors} errors, ${result.rejected} non-2xx`,
+          `  ${build.label} round ${round + 1}: ${Math.round(result.votesPerSecond)} votes/s, ${summed(turn).toFixed(1)} µs/vote summed, ${result.errors} errors, ${result.rejected} non-2xx`,
         );
       }
     }
     console.log(
-      `\n${route} route, ${flags.rounds} turns of ${flags.seconds} s per build, ${flags.connections} connections, consumer stopped\n`,
+      `\n${route} route, ${flags.rounds} turns of ${flags.seconds} s per build, ${flags.connections} connections, ${
+        flags.consumer ? "consumer storing (each turn until it caught up)" : "consumer stopped"
+      }\n`,
     );
+    const columns = charged.map((name) => `${name} µs/vote`);
     console.log(
-      "| build | votes/s | p99 ms (worst turn) | edge µs/vote | server µs/vote | kafka µs/vote | generator µs/vote | sum µs/vote |",
+      `| build | votes/s | p99 ms (worst turn) | ${columns.join(" | ")} | sum µs/vote | median turn's sum | votes/request | bytes/request | bytes/vote |`,
     );
-    console.log("|---|---|---|---|---|---|---|---|");
+    console.log(`|---|---|---|${columns.map(() => "---|").join("")}---|---|---|---|---|`);
     for (const build of builds) {
       const all = turns.get(build.label) ?? [];
-      const votes = all.reduce((sum, turn) => sum + turn.votes, 0);
-      const seconds = all.reduce((sum, turn) => sum + turn.seconds, 0);
-      const per = (key: keyof Turn["ticks"]) => (all.reduce((sum, turn) => sum + turn.ticks[key], 0) * 10_000) / Math.max(1, votes);
-      const cells = (["edge", "server", "kafka", "generator"] as const).map((key) => per(key));
+      const total = (pick: (turn: Turn) => number) => all.reduce((sum, turn) => sum + pick(turn), 0);
+      const votes = total((turn) => turn.votes);
+      const seconds = total((turn) => turn.seconds);
+      const cells = charged.map((key) => (total((turn) => turn.ticks[key] ?? 0) * 10_000) / Math.max(1, votes));
       const sum = cells.reduce((a, b) => a + b, 0);
       const p99 = Math.max(...all.map((turn) => turn.p99));
+      const requests = total((turn) => turn.requests);
+      const logBytes = all.some((turn) => turn.logBytes === null) ? Number.NaN : total((turn) => turn.logBytes ?? 0);
+      const name = flags.variants ? build.label : `${build.label} (${build.root})`;
       console.log(
-        `| ${build.label} (${build.root}) | ${Math.round(votes / Math.max(1e-9, seconds))} | ${p99} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${sum.toFixed(1)} |`,
+        `| ${name} | ${Math.round(votes / Math.max(1e-9, seconds))} | ${p99} | ${cells.map((value) => value.toFixed(1)).join(" | ")} | ${sum.toFixed(1)} | ${median(all.map(summed)).toFixed(1)} | ${(
+          total((turn) => turn.requestVotes) / Math.max(1, requests)
+        ).toFixed(0)} | ${(logBytes / Math.max(1, requests)).toFixed(0)} | ${(logBytes / Math.max(1, votes)).toFixed(1)} |`,
       );
     }
+    console.log(
+      "\nbytes: the record batches as the broker's log holds them (its log dirs grew by that much), the bulk of each produce request",
+    );
   } finally {
     for (const build of builds) for (const child of [...build.children].reverse()) child.kill("SIGTERM");
     await sleep(1000);
-    if (consumer && consumerWasRunning) await startComponent(consumer);
+    if (consumer && consumerWasRunning && !flags.consumer) await startComponent(consumer);
   }
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ArgumentError ? error.message : error);
-    process.exit(error instanceof ArgumentError ? 2 : 1);
-  },
-);
+runTool(main);

@@ -45,6 +45,13 @@ function processTicks(pid: number): { ticks: number; ppid: number; command: stri
   }
 }
 
+/** utime + stime of a live process, in clock ticks (1/100 s). */
+export function cpuTicks(pid: number): number {
+  const info = processTicks(pid);
+  if (!info) throw new Error(`process ${pid} is gone`);
+  return info.ticks;
+}
+
 /** Pids of every process below `root`, found by walking /proc's parent links. */
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -1,5 +1,9 @@
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
+import { registerCompressionCodecs } from "./compression.ts";
 import type { Logger } from "./log.ts";
+
+// Every client can read what any publisher writes, whichever codec it was configured with.
+registerCompressionCodecs();
 
 /** How a client reaches its brokers: tests put a network they can cut in between. */
 export type KafkaNetwork = Partial<Pick<KafkaConfig, "socketFactory">>;

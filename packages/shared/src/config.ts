@@ -13,6 +13,7 @@ export const LOCAL_DEFAULTS = {
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  nonNegativeInt: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   text: (fallback: string) => z.string().trim().min(1).default(fallback),
   url: (fallback: string) => z.url().default(fallback),
   brokers: (fallback: string) =>

@@ -1,6 +1,7 @@
 export * from "./backoff.ts";
 export * from "./clients.ts";
 export * from "./coalesce.ts";
+export * from "./compression.ts";
 export * from "./config.ts";
 export * from "./edge.ts";
 export * from "./hop.ts";

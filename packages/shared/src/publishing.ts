@@ -1,13 +1,21 @@
 import { createKafka, KafkaProbe } from "./clients.ts";
+import { compressionSetting, type KafkaCompression } from "./compression.ts";
 import { env, LOCAL_DEFAULTS } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { publisherMetrics, type Registry } from "./metrics.ts";
-import { VotePublisher } from "./publisher.ts";
+import { DEFAULT_PUBLISHER_OPTIONS, VotePublisher } from "./publisher.ts";
 
 /** The environment every server that publishes votes reads. */
 export const kafkaEnv = {
   KAFKA_BROKERS: env.brokers(LOCAL_DEFAULTS.KAFKA_BROKERS),
   KAFKA_TOPIC: env.text(LOCAL_DEFAULTS.KAFKA_TOPIC),
+};
+
+/** How a server batches and compresses its produce requests: the settings `npm run bench` compares. */
+export const publisherEnv = {
+  KAFKA_COMPRESSION: compressionSetting(DEFAULT_PUBLISHER_OPTIONS.compression),
+  KAFKA_LINGER_MS: env.nonNegativeInt(DEFAULT_PUBLISHER_OPTIONS.lingerMs),
+  KAFKA_BATCH_VOTES: env.positiveInt(DEFAULT_PUBLISHER_OPTIONS.maxBatchVotes),
 };
 
 /**
@@ -16,7 +24,13 @@ export const kafkaEnv = {
  */
 export async function startPublishing(
   service: string,
-  config: { KAFKA_BROKERS: string[]; KAFKA_TOPIC: string },
+  config: {
+    KAFKA_BROKERS: string[];
+    KAFKA_TOPIC: string;
+    KAFKA_COMPRESSION: KafkaCompression;
+    KAFKA_LINGER_MS: number;
+    KAFKA_BATCH_VOTES: number;
+  },
   logger: Logger,
   registry: Registry,
 ) {
@@ -24,7 +38,13 @@ export async function startPublishing(
   const probe = new KafkaProbe(kafka).watch();
   const publisher = new VotePublisher(
     kafka,
-    { topic: config.KAFKA_TOPIC, kafkaReachable: () => probe.lastKnown },
+    {
+      topic: config.KAFKA_TOPIC,
+      compression: config.KAFKA_COMPRESSION,
+      lingerMs: config.KAFKA_LINGER_MS,
+      maxBatchVotes: config.KAFKA_BATCH_VOTES,
+      kafkaReachable: () => probe.lastKnown,
+    },
     logger,
     publisherMetrics(registry),
   );

@@ -1,5 +1,5 @@
 import { ServerCredentials } from "@grpc/grpc-js";
-import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, startPublishing } from "@marimba/shared";
+import { createLogger, createRegistry, env, kafkaEnv, loadConfig, publisherEnv, runService, startPublishing } from "@marimba/shared";
 import { createMetricsApp, createVoteServer } from "./app.ts";
 import { KafkaHealth } from "./health.ts";
 
@@ -14,6 +14,7 @@ await runService(logger, async () => {
     HOST: env.text("127.0.0.1"),
     METRICS_PORT: env.port(9102),
     ...kafkaEnv,
+    ...publisherEnv,
   });
   const registry = createRegistry("producer-grpc-server");
   const publishing = await startPublishing("producer-grpc-server", config, logger, registry);

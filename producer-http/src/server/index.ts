@@ -1,4 +1,4 @@
-import { createLogger, createRegistry, env, kafkaEnv, loadConfig, runService, startPublishing } from "@marimba/shared";
+import { createLogger, createRegistry, env, kafkaEnv, loadConfig, publisherEnv, runService, startPublishing } from "@marimba/shared";
 import { createServerApp } from "./app.ts";
 
 const logger = createLogger("producer-http-server");
@@ -8,6 +8,7 @@ await runService(logger, async () => {
     PORT: env.port(8080),
     HOST: env.text("127.0.0.1"),
     ...kafkaEnv,
+    ...publisherEnv,
   });
   const registry = createRegistry("producer-http-server");
   const publishing = await startPublishing("producer-http-server", config, logger, registry);
