@@ -8,12 +8,20 @@ import {
   type NewestVote,
   type NewestVotesDocument,
   type Vote,
+  withDeadline,
 } from "@marimba/shared";
 import { type Collection, type Db, MongoServerError } from "mongodb";
+import { calling } from "./failures.ts";
 
 const DUPLICATE_KEY = 11000;
 /** Writers that keep losing the race give up after this many tries: the next batch writes again. */
 const MAX_ATTEMPTS = 8;
+/**
+ * Each read or write of the document, client side: `maxTimeMS` bounds only the server's work, and
+ * a call the driver never sends (a pool left waiting after FerretDB restarted) would otherwise hold
+ * every partition's batch, with nothing logged.
+ */
+export const NEWEST_DEADLINE_MS = 5000;
 /** Batches of the partitions worked on at once share one write of the document. */
 const RECORD_BATCH = { maxItems: 10_000, lingerMs: 2 };
 
@@ -54,6 +62,7 @@ export class NewestVotes {
     private readonly logger: Logger,
     private readonly observer: NewestVotesObserver = {},
     private readonly kept = NEWEST_VOTES_KEPT,
+    private readonly deadlineMs = NEWEST_DEADLINE_MS,
   ) {
     this.db = typeof db === "function" ? db : () => db;
     this.records = new Coalescer((votes) => this.recordNow(votes), RECORD_BATCH);
@@ -81,7 +90,9 @@ export class NewestVotes {
 
   /** The document as stored, or an empty one at version 0. */
   async read(): Promise<{ version: number; votes: NewestVote[] }> {
-    const document = await this.collection.findOne({ _id: NEWEST_VOTES_ID }, { maxTimeMS: 5000 });
+    const document = await this.mongo("reading the newest votes", () =>
+      this.collection.findOne({ _id: NEWEST_VOTES_ID }, { maxTimeMS: this.deadlineMs }),
+    );
     return document ? { version: document.version, votes: document.votes } : { version: 0, votes: [] };
   }
 
@@ -107,15 +118,23 @@ export class NewestVotes {
     try {
       // Upsert: the first write creates the document; a write at a stale version matches nothing
       // and its insert collides with the existing `_id`.
-      const result = await this.collection.updateOne(
-        { _id: NEWEST_VOTES_ID, version },
-        { $set: { version: version + 1, votes } },
-        { upsert: true, maxTimeMS: 5000 },
+      const result = await this.mongo("writing the newest votes", () =>
+        this.collection.updateOne(
+          { _id: NEWEST_VOTES_ID, version },
+          { $set: { version: version + 1, votes } },
+          { upsert: true, maxTimeMS: this.deadlineMs },
+        ),
       );
       return result.matchedCount + result.upsertedCount === 1;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof MongoServerError && cause.code === DUPLICATE_KEY) return false;
       throw error;
     }
+  }
+
+  /** One MongoDB call within the deadline; its failure names MongoDB, so the batch is retried and logged. */
+  private mongo<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return calling("mongo", () => withDeadline(this.deadlineMs, `MongoDB: ${what}`, work));
   }
 }

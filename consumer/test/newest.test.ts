@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { NewestVote } from "@marimba/shared";
-import { mergeNewest } from "../src/newest.ts";
+import { createLogger, type NewestVote, type Vote } from "@marimba/shared";
+import { type Db, MongoServerError } from "mongodb";
+import { DependencyError } from "../src/failures.ts";
+import { mergeNewest, NewestVotes } from "../src/newest.ts";
 
 const at = (second: number, id = `v${second}`): NewestVote => ({
   id,
@@ -31,5 +33,46 @@ describe("mergeNewest", () => {
   test("votes older than every kept one change nothing", () => {
     const kept = [at(9), at(8)];
     expect(mergeNewest(kept, [at(1)], 2)).toEqual(kept);
+  });
+});
+
+/** The vote as the consumer decodes it from Kafka. */
+const wire = (vote: NewestVote): Vote => ({ ...vote, acceptedAt: vote.acceptedAt.toISOString() });
+
+describe("NewestVotes", () => {
+  test("a MongoDB call that never returns fails the record within its deadline, naming MongoDB", async () => {
+    const stuck = { findOne: () => new Promise(() => {}), updateOne: () => new Promise(() => {}) };
+    const db = { collection: () => stuck } as unknown as Db;
+    const newest = new NewestVotes(db, createLogger("test"), {}, 20, 50);
+    const started = performance.now();
+    const error = await newest.record([wire(at(1))]).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(DependencyError);
+    expect((error as DependencyError).dependency).toBe("mongo");
+    expect((error as DependencyError).timedOut).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  test("a write that loses the race to another consumer reads again and merges", async () => {
+    let stored = { _id: "newest", version: 3, votes: [at(9)] };
+    let writes = 0;
+    const collection = {
+      findOne: async () => stored,
+      updateOne: async (filter: { version: number }, update: { $set: { version: number; votes: NewestVote[] } }) => {
+        writes++;
+        if (writes === 1 || filter.version !== stored.version) {
+          const duplicate = Object.assign(new MongoServerError({ message: "E11000 duplicate key" }), { code: 11000 });
+          throw duplicate;
+        }
+        stored = { _id: "newest", ...update.$set };
+        return { matchedCount: 1, upsertedCount: 0 };
+      },
+    };
+    const newest = new NewestVotes({ collection: () => collection } as unknown as Db, createLogger("test"), {}, 20, 50);
+    await newest.record([wire(at(5))]);
+    expect(stored.votes.map((vote) => vote.id)).toEqual(["v9", "v5"]);
+    expect(stored.version).toBe(4);
   });
 });
