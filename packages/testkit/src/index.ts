@@ -38,5 +38,6 @@ export {
   type Verdict,
   verify,
 } from "./faults.ts";
+export { countedRoutes, storedVotes, type TopicOffsets, topicOffsets, votesInKafkaSince } from "./lookups.ts";
 export { CuttableNetwork, DelayingProxy, KAFKA_API } from "./network.ts";
 export { type Answer, kafkaClient, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
