@@ -212,10 +212,13 @@ export async function settle({
   limitMs = 200_000,
   /** Wait only for the messages Kafka held when the call began: a load still running adds more all the time. */
   heldAtStart = false,
+  /** A topic and the Redis its consumers count in, when not the stack's. */
+  topic = stackEnv.KAFKA_TOPIC,
+  redisUrl = stackEnv.REDIS_URL,
 } = {}): Promise<number> {
   const started = performance.now();
   const admin = kafkaClient("marimba-faults").admin();
-  const redis = createRedis(stackEnv.REDIS_URL);
+  const redis = createRedis(redisUrl);
   let applied = -1;
   let progressAt = started;
   let waiting = Number.NaN;
@@ -225,8 +228,8 @@ export async function settle({
     for (;;) {
       try {
         const [ends, offsets, recounting] = await Promise.all([
-          target ?? admin.fetchTopicOffsets(stackEnv.KAFKA_TOPIC),
-          redis.hgetall(appliedOffsetsKey(stackEnv.KAFKA_TOPIC)),
+          target ?? admin.fetchTopicOffsets(topic),
+          redis.hgetall(appliedOffsetsKey(topic)),
           redis.exists(RECOUNT_LOCK_KEY),
         ]);
         if (heldAtStart) target = ends;

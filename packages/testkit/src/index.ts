@@ -40,4 +40,4 @@ export {
 } from "./faults.ts";
 export { countedRoutes, storedVotes, type TopicOffsets, topicOffsets, votesInKafkaSince } from "./lookups.ts";
 export { CuttableNetwork, DelayingProxy, KAFKA_API } from "./network.ts";
-export { type Answer, kafkaClient, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
+export { type Answer, kafkaClient, ownPipeline, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
