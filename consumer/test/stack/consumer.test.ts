@@ -1,32 +1,20 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote } from "@marimba/shared";
-import { createMongo, createRedis } from "@marimba/shared/storage";
-import { CuttableNetwork, KAFKA_API, kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "@marimba/testkit";
+import { CuttableNetwork, KAFKA_API, kafkaClient, ownPipeline, silentLogger, uniqueVote, waitFor } from "@marimba/testkit";
 import { VoteConsumer } from "../../src/consumer.ts";
 import { TallyCounters } from "../../src/counters.ts";
 import { VoteLog } from "../../src/vote-log.ts";
 
 // A topic, group, database and Redis db of its own: the stack's consumer and counters never see these votes.
-const topic = `consumer-test-${crypto.randomUUID()}`;
-const mongo = createMongo(stackEnv.MONGO_URL);
-const db = mongo.db("marimba_consumer_test");
-const redis = createRedis(`${stackEnv.REDIS_URL}/2`);
-const deps = { voteLog: new VoteLog(db), counters: new TallyCounters(redis), logger: silentLogger };
-const admin = kafkaClient("consumer-test-admin").admin();
+const own = ownPipeline("consumer-test", 2);
+const { topic } = own;
+const deps = { voteLog: new VoteLog(own.db), counters: new TallyCounters(own.redis), logger: silentLogger };
 
-afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await admin.disconnect();
-  await db.dropDatabase();
-  await redis.flushdb();
-  await mongo.close();
-  redis.disconnect();
-});
+afterAll(() => own.remove());
 
 describe("VoteConsumer (real Kafka, MongoDB and Redis)", () => {
   test("when kafkajs gives up because the group coordinator was lost, the consumer starts itself again and consumes", async () => {
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await own.createTopic(1);
     const network = new CuttableNetwork();
     let restarts = 0;
     let counted = 0;

@@ -1,28 +1,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { acceptVote, tallyKeys, type Vote } from "@marimba/shared";
-import { createMongo, createRedis } from "@marimba/shared/storage";
-import { kafkaClient, silentLogger, stackEnv, uniqueVote, waitFor } from "@marimba/testkit";
+import { kafkaClient, ownPipeline, silentLogger, uniqueVote, waitFor } from "@marimba/testkit";
 import { VoteConsumer } from "../../src/consumer.ts";
 import { TallyCounters } from "../../src/counters.ts";
 import { DependencyError } from "../../src/failures.ts";
 import { VoteLog } from "../../src/vote-log.ts";
 
 // A topic, group, database and Redis db of their own, on the real Kafka, MongoDB and Redis.
-const topic = `distinct-test-${crypto.randomUUID()}`;
-const mongo = createMongo(stackEnv.MONGO_URL);
-const db = mongo.db("marimba_distinct_test");
-const redis = createRedis(`${stackEnv.REDIS_URL}/3`);
-const admin = kafkaClient("distinct-test-admin").admin();
+const own = ownPipeline("distinct-test", 3);
+const { topic, db, redis } = own;
 const producer = kafkaClient("distinct-test-producer").producer();
 
 afterAll(async () => {
   await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await admin.disconnect();
-  await db.dropDatabase();
-  await redis.flushdb();
-  await mongo.close();
-  redis.disconnect();
+  await own.remove();
 });
 
 /** Publishes to one partition; a topic created a moment ago may not have its leader known to the producer yet. */
@@ -57,8 +48,7 @@ function consumerOf(counters: TallyCounters, observed: { counted: number; duplic
 
 describe("distinct votes through Kafka (real Kafka, MongoDB and Redis)", () => {
   test("the same vote id published twice, at different offsets and partitions, is stored once and counted once", async () => {
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await own.createTopic(2);
     await producer.connect();
     const observed = { counted: 0, duplicates: 0 };
     const consumer = consumerOf(new TallyCounters(redis), observed);

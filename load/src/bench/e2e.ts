@@ -8,6 +8,8 @@ import { waitForConsumer } from "./ingest.ts";
 import { stackEnv, urls } from "./stack.ts";
 
 const SLICES = 10;
+/** Lookups by id in flight at once while the run's votes are read back. */
+const LOOKUPS_IN_FLIGHT = 8;
 
 export interface EndToEndOptions {
   /** Votes per second in total, shared evenly by the routes. */
@@ -56,7 +58,6 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
   }
   const accepted = new Set<string>();
   let unreadable = 0;
-  const startedAt = new Date();
   options.log(`  ${options.rate} votes/s for ${options.durationSeconds} s through ${options.routes.join(" and ")}`);
   const routes = await fireVotes({
     shots,
@@ -81,25 +82,23 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
   const mongo = createMongo(stackEnv.MONGO_URL);
   const latency = new Samples();
   try {
-    // Everything accepted since the run began; the run's own ids then pick out its votes.
+    // One lookup per accepted id, served by the _id index: a range on acceptedAt reads every
+    // document on FerretDB (41.8 s for the smoke run's votes with 300,000 stored, 4.6 s fresh).
     const votes = mongo.db(stackEnv.MONGO_DB).collection<{ _id: string; acceptedAt: Date; storedAt: Date }>(VOTES_COLLECTION);
-    const cursor = votes.find(
-      { acceptedAt: { $gte: new Date(startedAt.getTime() - 1000) } },
-      { projection: { acceptedAt: 1, storedAt: 1 } },
-    );
     const unread = new Set(accepted);
-    for await (const vote of cursor) {
-      if (unread.delete(vote._id)) latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
-    }
-    // A vote the range scan did not return is looked up by id: only then is it missing.
-    if (unread.size > 0) {
-      const byId = await votes.find({ _id: { $in: [...unread] } }, { projection: { acceptedAt: 1, storedAt: 1 } }).toArray();
-      for (const vote of byId) {
-        unread.delete(vote._id);
-        latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
-      }
-      options.log(`  ${byId.length} accepted votes the range scan missed were found by id`);
-    }
+    const ids = [...accepted];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: LOOKUPS_IN_FLIGHT }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++] as string;
+          const vote = await votes.findOne({ _id: id }, { projection: { acceptedAt: 1, storedAt: 1 } });
+          if (!vote) continue;
+          unread.delete(id);
+          latency.push(vote.storedAt.getTime() - vote.acceptedAt.getTime());
+        }
+      }),
+    );
     if (unread.size > 0) options.log(`  ${unread.size} accepted votes are not in MongoDB: ${[...unread].slice(0, 20).join(", ")}`);
   } finally {
     await mongo.close();

@@ -26,17 +26,19 @@ export {
   type AcceptedVote,
   BusyLoops,
   consumerReadiness,
+  countersDrift,
   type DriverReport,
-  driftFromLog,
   flushRedis,
   freeze,
   LoadDriver,
   type LoadRoute,
   loadRoutes,
   settle,
+  sumDeltas,
   thaw,
   type Verdict,
   verify,
 } from "./faults.ts";
+export { countedRoutes, storedVotes, type TopicOffsets, topicOffsets, votesInKafkaSince } from "./lookups.ts";
 export { CuttableNetwork, DelayingProxy, KAFKA_API } from "./network.ts";
-export { type Answer, kafkaClient, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
+export { type Answer, kafkaClient, ownPipeline, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";

@@ -3,7 +3,7 @@
  * Kafka, MongoDB and Redis, and small helpers to send votes and wait for them.
  */
 import { createKafka, createLogger, type KafkaNetwork, VOTES_COLLECTION, type VoteInput } from "@marimba/shared";
-import { createMongo } from "@marimba/shared/storage";
+import { createMongo, createRedis } from "@marimba/shared/storage";
 import { stackEnv } from "@marimba/stack";
 
 const silent = createLogger("test");
@@ -62,3 +62,34 @@ export function kafkaClient(clientId = "marimba-test", network: KafkaNetwork = {
 }
 
 export { silent as silentLogger };
+
+/**
+ * A topic, a MongoDB database and a Redis db of a test's own, on the stack's Kafka, MongoDB and
+ * Redis: the stack's consumer and counters never see them, and `remove` deletes them all.
+ */
+export function ownPipeline(name: string, redisDb: number) {
+  const redisUrl = `${stackEnv.REDIS_URL}/${redisDb}`;
+  const mongo = createMongo(stackEnv.MONGO_URL);
+  const redis = createRedis(redisUrl);
+  const admin = kafkaClient(`${name}-admin`).admin();
+  const topic = `${name}-${crypto.randomUUID()}`;
+  return {
+    topic,
+    redisUrl,
+    db: mongo.db(`marimba_${name.replaceAll("-", "_")}`),
+    redis,
+    admin,
+    async createTopic(numPartitions: number): Promise<void> {
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    },
+    async remove(): Promise<void> {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+      await admin.disconnect();
+      await this.db.dropDatabase();
+      await redis.flushdb();
+      await mongo.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /** The gRPC route's HTTP edge, end to end on the real local stack. */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { ports, post, readTallies, settle, uniqueVote, urls, votesCollection, waitFor } from "@marimba/testkit";
+import { ports, post, readTallies, settle, storedVotes, uniqueVote, urls, votesCollection, waitFor } from "@marimba/testkit";
 
 // Counters are compared before and after: votes of earlier tests must be counted first.
 beforeEach(() => settle(), 60_000);
@@ -52,9 +52,8 @@ describe("the gRPC route's edge", () => {
     const after = await readTallies();
     expect(after.band[band]).toBe(500);
     expect((after.route.grpc ?? 0) - (before.route.grpc ?? 0)).toBe(500);
-    const documents = await stored.find({ _id: { $in: ids } }, { projection: { _id: 1, rank: 1 } }).toArray();
-    const rankOf = new Map(documents.map((document) => [document._id, document.rank]));
-    expect(ids.map((id) => rankOf.get(id))).toEqual(votes.map((vote) => vote.rank));
+    const documents = await storedVotes(ids);
+    expect(ids.map((id) => documents.get(id)?.rank)).toEqual(votes.map((vote) => vote.rank));
   }, 40_000);
 
   test("a bulk of 500 votes of 4-byte characters (120 per name) goes to the server as one CastBatch", async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
 import { acceptVote, maxYear, type Vote } from "@marimba/shared";
-import { readTallies, sampleVotes, settle, topicEndOffset, uniqueVote, votesCollection, waitFor } from "@marimba/testkit";
+import { readTallies, sampleVotes, settle, storedVotes, topicEndOffset, uniqueVote, waitFor } from "@marimba/testkit";
 import { toMessage } from "../../src/client/upstream.ts";
 import { fromTimestamp, toTimestamp, type VoteMessage } from "../../src/contract.ts";
 import { trailerProblems, voteServerClient } from "../grpc-client.ts";
@@ -11,11 +11,7 @@ import { trailerProblems, voteServerClient } from "../grpc-client.ts";
 beforeEach(() => settle(), 60_000);
 
 const client = voteServerClient();
-const { client: mongo, votes: stored } = votesCollection();
-afterAll(async () => {
-  client.close();
-  await mongo.close();
-});
+afterAll(() => client.close());
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -65,10 +61,10 @@ describe("VoteService over gRPC", () => {
     expect(new Set(ids).size).toBe(sample.length);
 
     expect(await countedDeltas(before, sample.length)).toEqual({ total: sample.length, grpc: sample.length, bands: bandCounts(sample) });
-    const documents = await stored.find({ _id: { $in: ids } }).toArray();
-    expect(documents).toHaveLength(sample.length);
-    expect(documents.every((document) => document.route === "grpc")).toBe(true);
-    const first = documents.find((document) => document._id === ids[0]);
+    const documents = await storedVotes(ids);
+    expect(documents.size).toBe(sample.length);
+    expect([...documents.values()].every((document) => document.route === "grpc")).toBe(true);
+    const first = documents.get(ids[0] as string);
     expect(first).toMatchObject({ ...sample[0], route: "grpc" });
     expect((first?.acceptedAt as Date | undefined)?.toISOString()).toBe(fromTimestamp(receipts[0]?.acceptedAt ?? {}) as string);
   }, 90_000);
@@ -89,11 +85,11 @@ describe("VoteService over gRPC", () => {
       expect(receipts.every((receipt) => fromTimestamp(receipt.acceptedAt ?? {}) === now.toISOString())).toBe(true);
 
       expect(await countedDeltas(before, sample.length)).toEqual({ total: sample.length, grpc: sample.length, bands: bandCounts(sample) });
-      const documents = await stored.find({ _id: { $in: accepted.map((vote) => vote.id) } }).toArray();
-      expect(documents).toHaveLength(sample.length);
-      expect(documents.every((document) => document.route === "grpc" && (document.acceptedAt as Date).getTime() === now.getTime())).toBe(
-        true,
-      );
+      const documents = await storedVotes(accepted.map((vote) => vote.id));
+      expect(documents.size).toBe(sample.length);
+      expect(
+        [...documents.values()].every((document) => document.route === "grpc" && (document.acceptedAt as Date).getTime() === now.getTime()),
+      ).toBe(true);
     }, 90_000);
   }
 
@@ -187,8 +183,8 @@ describe("VoteService over gRPC", () => {
     const vote: Vote = acceptVote(uniqueVote(), "grpc", new Date("2026-01-02T03:04:05.678Z"));
     const outcome = await client.cast({ ...toMessage(vote), acceptedAt: toTimestamp(vote.acceptedAt) });
     expect(outcome.ok && outcome.value.id).toBe(vote.id);
-    await waitFor("the vote to be stored", async () => (await stored.countDocuments({ _id: vote.id })) === 1, 15_000);
-    const document = await stored.findOne({ _id: vote.id });
+    await waitFor("the vote to be stored", async () => (await storedVotes([vote.id])).has(vote.id), 15_000);
+    const document = (await storedVotes([vote.id])).get(vote.id);
     expect((document?.acceptedAt as Date | undefined)?.toISOString()).toBe("2026-01-02T03:04:05.678Z");
   });
 
