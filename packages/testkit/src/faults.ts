@@ -297,8 +297,8 @@ export interface Verdict {
 }
 
 /** Every counter against `before` plus `grew`, in every field of every hash: what moved and should not have, too. */
-export async function countersDrift(before: Tallies, grew: TallyDelta): Promise<string[]> {
-  const after = await readTallies();
+export async function countersDrift(before: Tallies, grew: TallyDelta, after?: Tallies): Promise<string[]> {
+  after ??= await readTallies();
   const drift: string[] = [];
   if (after.total - before.total !== grew.total) drift.push(`total grew by ${after.total - before.total}, expected ${grew.total}`);
   for (const hash of TALLY_HASHES) {
@@ -338,8 +338,8 @@ export async function verify(report: DriverReport, before: Tallies): Promise<Ver
     emptyDelta(),
     [...report.accepted].map(([id, vote]) => ({ ...vote, route: stored.get(id)?.route ?? vote.route })),
   );
-  const drift = await countersDrift(before, grew);
   const after = await readTallies();
+  const drift = await countersDrift(before, grew, after);
   return {
     accepted: report.accepted.size,
     stored: stored.size,

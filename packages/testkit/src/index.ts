@@ -39,6 +39,6 @@ export {
   type Verdict,
   verify,
 } from "./faults.ts";
-export { countedRoutes, storedVotes, type TopicOffsets, topicOffsets, votesInKafkaSince } from "./lookups.ts";
+export { countedRoutes, storedVotes, type TopicOffsets, topicEndOffset, topicOffsets, votesInKafkaSince } from "./lookups.ts";
 export { CuttableNetwork, DelayingProxy, KAFKA_API } from "./network.ts";
-export { type Answer, kafkaClient, ownPipeline, post, silentLogger, topicEndOffset, uniqueVote, votesCollection } from "./stack.ts";
+export { type Answer, kafkaClient, ownPipeline, post, silentLogger, uniqueVote, votesCollection } from "./stack.ts";

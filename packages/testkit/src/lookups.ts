@@ -76,6 +76,11 @@ export async function topicOffsets(topic = stackEnv.KAFKA_TOPIC): Promise<TopicO
   }
 }
 
+/** The sum of the topic's end offsets: it moves exactly when something is written. */
+export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<number> {
+  return Object.values(await topicOffsets(topic)).reduce((sum, high) => sum + high, 0);
+}
+
 /**
  * Every vote written to the topic since `from` (as `topicOffsets` gave it) up to its end now:
  * what reached Kafka while a test ran, read in as many messages as were written meanwhile.

@@ -44,18 +44,6 @@ export function votesCollection() {
   return { client, votes: client.db(stackEnv.MONGO_DB).collection<{ _id: string } & Record<string, unknown>>(VOTES_COLLECTION) };
 }
 
-/** The sum of the votes topic's end offsets: it moves exactly when something is written. */
-export async function topicEndOffset(topic = stackEnv.KAFKA_TOPIC): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** A client of the stack's Kafka, with the services' settings (and optionally a network to cut). */
 export function kafkaClient(clientId = "marimba-test", network: KafkaNetwork = {}) {
   return createKafka(clientId, stackEnv.KAFKA_BROKERS.split(","), silent, network);

@@ -100,11 +100,8 @@ export function createDashboardApp(deps: DashboardDeps) {
       )
       // Always 200: the status is the answer even when every dependency is away (each says so itself).
       .get("/api/status", () => api("/api/status", async () => json(200, await pipeline.read())))
-      .get("/api/stream", ({ request, server }) => {
-        // A quiet stream is not idle: pulses keep it alive, so Bun's idle timeout must not cut it.
-        server?.timeout(request, 0);
-        return feed.stream(lastEventId(request), request.signal);
-      })
+      // serveHttp lifts the idle timeout for an event stream: a quiet stream is not an idle one.
+      .get("/api/stream", ({ request }) => feed.stream(lastEventId(request), request.signal))
       .all("/api/votes", ({ request }) => wrongMethod(request))
       .all("/api/tally", ({ request }) => wrongMethod(request))
       .all("/api/series", ({ request }) => wrongMethod(request))
