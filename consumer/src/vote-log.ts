@@ -10,7 +10,7 @@ export interface PositionedVote {
 
 const DUPLICATE_KEY = 11000;
 
-/** What an insert found: votes whose id MongoDB already held (a copy stored before, from this message or another). */
+/** What an insert found: votes whose id MongoDB already held in a copy from another message. */
 export interface InsertOutcome {
   alreadyStored: PositionedVote[];
 }
@@ -75,10 +75,11 @@ export class VoteLog {
 
   /**
    * Inserts the votes with one unordered bulk write. A vote id MongoDB already holds is refused as
-   * a duplicate `_id` and returned in `alreadyStored`: either this message, stored by an attempt
-   * that died before counting it, or a second message carrying the id (a keyed retry). Which one
-   * is not read back from the log (FerretDB would scan it): the counters' script knows which ids
-   * it counted, and counts each once (see `TallyCounters.apply`).
+   * a duplicate `_id`, and its stored copy's Kafka position is read back by `_id`: the same
+   * position is this message, stored by an attempt that died before counting it (so it is the
+   * stored copy, whose route the counters keep); another position is a second message carrying
+   * the id (a keyed retry), returned in `alreadyStored`. The counters' script counts each id once
+   * either way (see `TallyCounters.apply`). Refusals happen only after a crash or on a retry.
    * Calls made within a millisecond of each other share one bulk write and its outcome.
    */
   async insert(votes: readonly PositionedVote[]): Promise<InsertOutcome> {
@@ -105,8 +106,27 @@ export class VoteLog {
       },
       this.deadlineMs + STORE_MS_PER_VOTE * votes.length,
     );
-    for (const vote of refused) this.refused.add(vote);
+    const elsewhere = refused.length === 0 ? [] : await this.storedElsewhere(refused);
+    for (const vote of elsewhere) this.refused.add(vote);
     this.observer.stored?.(votes.map(({ vote }) => (storedAt.getTime() - Date.parse(vote.acceptedAt)) / 1000));
+  }
+
+  /** The refused votes whose stored copy came from another Kafka message, one `_id` lookup each. */
+  private async storedElsewhere(refused: readonly PositionedVote[]): Promise<PositionedVote[]> {
+    const positions = await this.call(
+      "reading the stored copies of refused ids",
+      () =>
+        Promise.all(
+          refused.map(({ vote }) =>
+            this.collection.findOne({ _id: vote.id }, { projection: { topic: 1, partition: 1, offset: 1 }, maxTimeMS: this.deadlineMs }),
+          ),
+        ),
+      this.deadlineMs + STORE_MS_PER_VOTE * refused.length,
+    );
+    return refused.filter(({ position }, i) => {
+      const stored = positions[i];
+      return !(stored && stored.topic === position.topic && stored.partition === position.partition && stored.offset === position.offset);
+    });
   }
 
   async ping(): Promise<boolean> {

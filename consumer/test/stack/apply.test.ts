@@ -218,6 +218,24 @@ describe("applyBatch (real MongoDB and Redis)", () => {
     expect(await readTallies()).toEqual(after);
   });
 
+  test("a stored copy redelivered after a retry was counted on the other route moves the count to its own route", async () => {
+    const storedCopy = acceptVote(uniqueVote(), "grpc");
+    const retry = { ...storedCopy, route: "http" as const };
+    const topic = `apply-test-${crypto.randomUUID()}`;
+    const before = await readTallies();
+    // The stored copy's first attempt wrote it to MongoDB (partition 0, offset 0) and died before counting it.
+    await deps.voteLog.insert([{ vote: storedCopy, position: { topic, partition: 0, offset: 0 } }]);
+    await applyBatch(deps, { ...batchOf([retry], topic), partition: 1 });
+    // The redelivery is refused by MongoDB like the retry was, but it is the stored copy itself.
+    expect(await applyBatch(deps, batchOf([storedCopy], topic))).toEqual({ counted: 0, skipped: 0, invalid: 0, duplicates: 1 });
+    const after = await readTallies();
+    expect(after.total - before.total).toBe(1);
+    expect((after.route.grpc ?? 0) - (before.route.grpc ?? 0)).toBe(1);
+    expect((after.route.http ?? 0) - (before.route.http ?? 0)).toBe(0);
+    await recount(db, redis);
+    expect(await readTallies()).toEqual(after);
+  });
+
   test("a recount between a retry's count and its stored copy's keeps the vote counted once", async () => {
     const storedCopy = acceptVote(uniqueVote(), "grpc");
     const topic = `apply-test-${crypto.randomUUID()}`;
