@@ -308,6 +308,10 @@ export const mongo: Component = {
         "--debug-addr=-",
         "--log-level=warn",
       ],
+      // Go collects garbage each time the heap doubles, and FerretDB allocates several objects
+      // per document it decodes: growing it 5× first took a streamed read of the log (what a
+      // recount does) from 8,700–11,600 to 13,200–14,600 documents/s here, for ~60 MB more RSS.
+      env: { GOGC: "400" },
     };
   },
   async ready() {
