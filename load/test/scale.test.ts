@@ -38,6 +38,10 @@ describe("scale flags", () => {
     expect(benchCommand(options)).toBe("npm run bench -- --scenarios scale");
     expect(options.scaleLevels).toEqual([0, 100_000, 1_000_000]);
     expect(options.scaleRecount).toBe(true);
+    // Its results go apart, so a scale run after a full one keeps the full one's results.json.
+    expect(options.out).toBe(".marimba/bench/scale-results.json");
+    expect(parseBenchArgs([]).out).toBe(".marimba/bench/results.json");
+    expect(parseBenchArgs(["--scenarios", "scale", "--out", "x.json"]).out).toBe("x.json");
   });
 
   test("levels are sorted and a bad level is named", () => {

@@ -5,6 +5,10 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** `scale` grows a store to a million votes (many minutes): run it on its own with `--scenarios scale`. */
 const DEFAULT_SCENARIOS: readonly Scenario[] = ["ingest", "drain", "e2e"];
 
+const RESULTS_FILE = ".marimba/bench/results.json";
+/** A scale-only run writes apart, so it does not replace the results of the other scenarios. */
+const SCALE_RESULTS_FILE = ".marimba/bench/scale-results.json";
+
 export const BENCH_FLAGS = {
   quick: { type: "boolean", help: "small sizes for a fast check (writes .marimba/bench/BENCHMARKS.md, not BENCHMARKS.md)" },
   scenarios: {
@@ -33,7 +37,7 @@ export const BENCH_FLAGS = {
   "scale-requests": { type: "integer", min: 10, max: 100_000, default: 200, help: "scale: sequential requests per read path and level" },
   "scale-clients": { type: "integer", min: 1, max: 1000, default: 50, help: "scale: concurrent clients per read path" },
   "scale-skip-recount": { type: "boolean", help: "scale: do not recount the store at each level" },
-  out: { type: "string", default: ".marimba/bench/results.json", help: "results as JSON" },
+  out: { type: "string", default: RESULTS_FILE, help: `results as JSON (a scale-only run: ${SCALE_RESULTS_FILE})` },
   markdown: { type: "string", default: "BENCHMARKS.md", help: "file whose generated section gets the table" },
   from: { type: "string", help: "run nothing: rewrite the markdown from an earlier results.json (targets rechecked)" },
 } as const satisfies FlagSpecs;
@@ -109,7 +113,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
     scaleRequests: pick("scale-requests", flags["scale-requests"]),
     scaleClients: flags["scale-clients"],
     scaleRecount: !flags["scale-skip-recount"],
-    out: flags.out,
+    out: !flags.given.has("out") && scenarios.length === 1 && scenarios[0] === "scale" ? SCALE_RESULTS_FILE : flags.out,
     markdown: pick("markdown", flags.markdown),
     from: flags.from,
   };
